@@ -1,0 +1,177 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using WsBalancer.Host.Frontend;
+using WsBalancer.Host.Sessions;
+using WsBalancer.Sdk;
+
+namespace WsBalancer.Host.Admin;
+
+/// <summary>The ancestor's admin API: same paths, methods and JSON. Actions are POST; anything else gets 405.</summary>
+internal static class AdminApi
+{
+    private const int MaxBodyBytes = 64 * 1024;
+
+    public static void MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", () => Results.Json(new { status = "ok" }));
+        MapBackends(app);
+        MapSessions(app);
+        MapFrontends(app);
+    }
+
+    private static void MapBackends(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/backend/list", (IBackendDialer dialer) =>
+            dialer is IBackendAdministrator admin ? AdminReplies.Json(admin.ListBackends()) : NotImplemented());
+        app.MapGet("/backend/config/{id}", (string id, IBackendDialer dialer) =>
+        {
+            if (dialer is not IBackendAdministrator admin)
+            {
+                return NotImplemented();
+            }
+
+            var json = admin.BackendConfig(id);
+            return AdminReplies.Json(json, IsFailed(json) ? StatusCodes.Status404NotFound : StatusCodes.Status200OK);
+        });
+        MapAction(app, "/backend/add", async (HttpContext context, IBackendDialer dialer) =>
+        {
+            if (dialer is not IBackendAdministrator admin)
+            {
+                return NotImplemented();
+            }
+
+            var body = await ReadBodyAsync(context);
+            if (body is null)
+            {
+                return AdminReplies.Failed($"request body over {MaxBodyBytes} bytes", StatusCodes.Status413PayloadTooLarge);
+            }
+
+            var json = admin.AddBackend(body);
+            return AdminReplies.Json(json, IsFailed(json) ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK);
+        });
+        MapBackendAction(app, "disable", (admin, id, _) => Task.FromResult(AdminReplies.From(admin.DisableBackend(id), "backend", id)));
+        MapBackendAction(app, "enable", (admin, id, _) => Task.FromResult(AdminReplies.From(admin.EnableBackend(id), "backend", id)));
+        MapBackendAction(app, "reset", (admin, id, _) => Task.FromResult(AdminReplies.From(admin.ResetBackend(id), "backend", id)));
+        MapBackendAction(app, "delete", async (admin, id, sessions) =>
+        {
+            var result = admin.DeleteBackend(id);
+            if (result == AdminResult.Success)
+            {
+                // The administrator only forgets the backend; moving its live sessions is the host's job.
+                await sessions.FailoverBackendAsync(id);
+            }
+
+            return AdminReplies.From(result, "backend", id);
+        });
+        MapBackendAction(app, "failover", async (admin, id, sessions) =>
+        {
+            if (!ListsBackend(admin, id))
+            {
+                return AdminReplies.Failed($"unknown backend id '{id}'", StatusCodes.Status404NotFound);
+            }
+
+            var (moved, failed) = await sessions.FailoverBackendAsync(id);
+            return failed > 0
+                ? AdminReplies.Failed($"{failed} of {moved + failed} session(s) could not be moved", StatusCodes.Status502BadGateway)
+                : moved == 0 ? AdminReplies.NoActionRequired : AdminReplies.Success;
+        });
+    }
+
+    private static void MapSessions(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/session/list", (SessionRegistry sessions) =>
+        {
+            var rows = sessions.Sessions.Select(s => new
+            {
+                id = s.Id,
+                uri = s.RequestUri.PathAndQuery,
+                backendId = s.BackendId,
+                reconnects = s.Reconnects,
+                msgsReceived = s.MessagesReceived,
+                msgsSent = s.MessagesSent,
+                startedAt = s.StartedAt,
+                remoteAddress = s.RemoteAddress,
+            });
+            return Results.Json(rows);
+        });
+        MapAction(app, "/session/abort/{id}", (string id, SessionRegistry sessions) =>
+            Task.FromResult(AdminReplies.From(sessions.Abort(id), "session", id)));
+        MapAction(app, "/session/failover/{id}", async (string id, SessionRegistry sessions) =>
+        {
+            var session = sessions.Find(id);
+            if (session is null)
+            {
+                return AdminReplies.Failed($"unknown session id '{id}'", StatusCodes.Status404NotFound);
+            }
+
+            var outcome = await session.RequestFailoverAsync();
+            return outcome.Result == AdminResult.Success
+                ? AdminReplies.Success
+                : AdminReplies.Failed(outcome.Reason ?? "failover failed", StatusCodes.Status502BadGateway);
+        });
+    }
+
+    private static void MapFrontends(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/frontend/list", (FrontendState frontend) => Results.Json(new[] { new { id = frontend.Id, paused = frontend.Paused } }));
+        MapAction(app, "/frontend/pause/{id}", (string id, FrontendState frontend) => Task.FromResult(Switch(frontend, id, paused: true)));
+        MapAction(app, "/frontend/resume/{id}", (string id, FrontendState frontend) => Task.FromResult(Switch(frontend, id, paused: false)));
+    }
+
+    private static IResult Switch(FrontendState frontend, string id, bool paused)
+    {
+        if (id != frontend.Id)
+        {
+            return AdminReplies.Failed($"unknown frontend id '{id}'", StatusCodes.Status404NotFound);
+        }
+
+        return frontend.SetPaused(paused) ? AdminReplies.Success : AdminReplies.NoActionRequired;
+    }
+
+    private static void MapBackendAction(IEndpointRouteBuilder app, string action, Func<IBackendAdministrator, string, SessionRegistry, Task<IResult>> handler) =>
+        MapAction(app, $"/backend/{action}/{{id}}", (string id, IBackendDialer dialer, SessionRegistry sessions) =>
+            dialer is IBackendAdministrator admin ? handler(admin, id, sessions) : Task.FromResult(NotImplemented()));
+
+    /// <summary>Maps an action to POST, and every other method on the same path to the ancestor's 405 reply.</summary>
+    private static void MapAction(IEndpointRouteBuilder app, string pattern, Delegate handler)
+    {
+        app.MapPost(pattern, handler);
+        app.MapMethods(pattern, ["GET", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], () => AdminReplies.Failed("OnlyPostAllowed", StatusCodes.Status405MethodNotAllowed));
+    }
+
+    private static IResult NotImplemented() => AdminReplies.Failed("NotImplemented", StatusCodes.Status501NotImplemented);
+
+    private static bool ListsBackend(IBackendAdministrator admin, string id)
+    {
+        using var list = JsonDocument.Parse(admin.ListBackends());
+        return list.RootElement.EnumerateArray().Any(b => b.TryGetProperty("id", out var v) && v.GetString() == id);
+    }
+
+    private static bool IsFailed(string json) => json.Contains("\"result\":\"failed\"", StringComparison.Ordinal);
+
+    /// <summary>The request body, or null when it is over the limit.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,110 @@
+namespace WsBalancer.Host.Configuration;
+
+/// <summary>The whole validated configuration of one balancer process (YAML file, ancestor env, ASP.NET configuration).</summary>
+internal sealed record BalancerSettings
+{
+    /// <summary>Frontend, admin and session settings (<c>server:</c> in YAML).</summary>
+    public ServerSettings Server { get; init; } = new();
+
+    /// <summary>Backends named by the configuration (<c>upstream.backends</c> in YAML plus <c>BE_URLS</c>).</summary>
+    public IReadOnlyList<BackendSettings> Backends { get; init; } = [];
+
+    /// <summary>True with <c>--demo</c>: two in-process echo backends are started and used.</summary>
+    public bool Demo { get; init; }
+}
+
+/// <summary>One listener: <c>server.frontend</c> or <c>server.admin</c>.</summary>
+internal sealed record ListenerSettings
+{
+    /// <summary>Go-style listen address: <c>:8080</c> (every interface), <c>127.0.0.1:8081</c>, <c>localhost:0</c>.</summary>
+    public required ListenAddress Address { get; init; }
+
+    /// <summary>Time allowed to receive the request headers. Default: 10 s.</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Frontend: longest a single write to a client may take before the client is dropped as too slow. Default: 10 s.</summary>
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Largest total size of request headers, in bytes. Default: 524288.</summary>
+    public int MaxHeaderBytes { get; init; } = 524_288;
+}
+
+/// <summary>The <c>server:</c> section.</summary>
+internal sealed record ServerSettings
+{
+    /// <summary>The WebSocket listener. Default address <c>:8080</c>.</summary>
+    public ListenerSettings Frontend { get; init; } = new() { Address = ListenAddress.Parse(":8080") };
+
+    /// <summary>The admin listener. Default address <c>127.0.0.1:8081</c> (the ancestor bound every interface).</summary>
+    public ListenerSettings Admin { get; init; } = new() { Address = ListenAddress.Parse("127.0.0.1:8081") };
+
+    /// <summary>Client-leg receive buffer, in bytes. Default: 1024.</summary>
+    public int ReadBufferSize { get; init; } = 1024;
+
+    /// <summary>Client-leg send buffer, in bytes. Default: 1024.</summary>
+    public int WriteBufferSize { get; init; } = 1024;
+
+    /// <summary>Append to a client-sent X-Forwarded-For (true) or replace it with the peer address (false). Default: true.</summary>
+    public bool TrustReceivedXff { get; init; } = true;
+
+    /// <summary>Client headers never passed to a backend, in addition to the handshake and hop-by-hop ones.</summary>
+    public IReadOnlyList<string> BlockHeaders { get; init; } = [];
+
+    /// <summary>Header set to <c>1</c> on a failover dial and always stripped from client requests. Default: X-Balancer-Reconnect.</summary>
+    public string ReconnectHeader { get; init; } = "X-Balancer-Reconnect";
+
+    /// <summary>Per-message instrumentation. Default: false.</summary>
+    public bool EnableInstrumentation { get; init; }
+
+    /// <summary>Minimum log level: TRACE, DEBUG, INFO, WARN, ERROR (ancestor names) or a .NET level name. Default: WARN.</summary>
+    public string LoggingLevel { get; init; } = "WARN";
+
+    /// <summary>Offer permessage-deflate on the client leg. Default: false.</summary>
+    public bool Compression { get; init; }
+
+    /// <summary>Most client messages held for the backend while a session re-dials. Default: 1000.</summary>
+    public int MaxPendingMessages { get; init; } = 1000;
+
+    /// <summary>Most client bytes held for the backend while a session re-dials. Default: 8 MiB.</summary>
+    public long MaxPendingBytes { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>Largest single message accepted from a client or backend, in bytes; larger ones close with 1009. Default: 4 MiB.</summary>
+    public int MaxMessageBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Longest an administrative failover waits for the old backend's last replies. Default: 5 s.</summary>
+    public TimeSpan FailoverDrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>One backend of the built-in WebSocket upstream (<c>upstream.backends[]</c>).</summary>
+internal sealed record BackendSettings
+{
+    /// <summary>The abnormal close codes used when none are configured: 1001, 1005, 1006, 1011, 1013.</summary>
+    public static readonly IReadOnlyList<int> DefaultAbnormalCloseCodes = [1001, 1005, 1006, 1011, 1013];
+
+    /// <summary>Base URL, <c>ws://</c> or <c>wss://</c>; the client's path and query are appended.</summary>
+    public required Uri Url { get; init; }
+
+    /// <summary>Unique id. Default: derived from the URL's host and port (<c>ws://localhost:9090</c> → <c>localhost-9090</c>).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Interval between pings to the backend. Default: 10 min.</summary>
+    public TimeSpan PingTime { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Longest a dial may take. Default: 10 s.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Consecutive dial failures that open the circuit; ≤ 0 disables the breaker. Default: 10.</summary>
+    public int BreakerThreshold { get; init; } = 10;
+
+    /// <summary>Backend handshake response headers copied into the client's 101 response.</summary>
+    public IReadOnlyList<string> PassHeaders { get; init; } = [];
+
+    /// <summary>Backend close codes that trigger a failover instead of closing the client.</summary>
+    public IReadOnlyList<int> AbnormalCloseCodes { get; init; } = DefaultAbnormalCloseCodes;
+
+    /// <summary>Backend-leg receive buffer, in bytes. Default: 1024.</summary>
+    public int ReadBufferSize { get; init; } = 1024;
+
+    /// <summary>Backend-leg send buffer, in bytes. Default: 1024.</summary>
+    public int WriteBufferSize { get; init; } = 1024;
+}

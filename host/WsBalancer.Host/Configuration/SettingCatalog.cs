@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace WsBalancer.Host.Configuration;
+
+/// <summary>One documented setting: its configuration key, the ancestor's environment variable for it, its default.</summary>
+/// <param name="Key">Server settings: the full key (<c>server:frontend:address</c>); backend settings: the name within a backend (<c>ping-time</c>).</param>
+internal sealed record SettingDescriptor(string Key, string? EnvironmentVariable, string Default, string Description);
+
+/// <summary>Every setting the loader reads. The help text is built from it and the ancestor's server variables are mapped by it.</summary>
+internal static class SettingCatalog
+{
+    public static IReadOnlyList<SettingDescriptor> Server { get; } = BuildServer();
+
+    public static IReadOnlyList<SettingDescriptor> Backend { get; } = BuildBackend();
+
+    private static List<SettingDescriptor> BuildServer()
+    {
+        var d = new ServerSettings();
+        return
+        [
+            new("server:frontend:address", "FE_ADDR", d.Frontend.Address.ToString(), "WebSocket listener, host:port (empty host: every interface)"),
+            new("server:frontend:read-timeout", "FE_READ_TIMEOUT", GoDuration.Format(d.Frontend.ReadTimeout), "time allowed to receive the request headers"),
+            new("server:frontend:write-timeout", "FE_WRITE_TIMEOUT", GoDuration.Format(d.Frontend.WriteTimeout), "longest single write to a client (YAML alias: wite-timeout)"),
+            new("server:frontend:max-header-bytes", "FE_MAX_HDR_BYTES", Number(d.Frontend.MaxHeaderBytes), "largest request headers, bytes"),
+            new("server:admin:address", "ADM_ADDR", d.Admin.Address.ToString(), "admin API listener, host:port"),
+            new("server:admin:read-timeout", "ADM_READ_TIMEOUT", GoDuration.Format(d.Admin.ReadTimeout), "time allowed to receive the request headers"),
+            new("server:admin:write-timeout", "ADM_WRITE_TIMEOUT", GoDuration.Format(d.Admin.WriteTimeout), "longest response write (YAML alias: wite-timeout)"),
+            new("server:admin:max-header-bytes", "ADM_MAX_HDR_BYTES", Number(d.Admin.MaxHeaderBytes), "largest request headers, bytes"),
+            new("server:read-buffer-size", "FE_RB_SIZE", Number(d.ReadBufferSize), "client-leg receive buffer, bytes"),
+            new("server:write-buffer-size", "FE_WB_SIZE", Number(d.WriteBufferSize), "client-leg send buffer, bytes"),
+            new("server:trust-received-xff", "FE_TRUST_XFF", Bool(d.TrustReceivedXff), "append to a client's X-Forwarded-For (false: replace it)"),
+            new(ConfigKey.BlockHeaders, "BLOCK_HEADERS", "(none)", "client headers never passed to a backend (list)"),
+            new("server:reconnect-header", "RECONNECT_HDR", d.ReconnectHeader, "header sent with 1 on a failover dial"),
+            new("server:enable-instrumentation", "ENABLE_INST", Bool(d.EnableInstrumentation), "per-message instrumentation"),
+            new("server:logging-level", "LOG_LEVEL", d.LoggingLevel, "TRACE, DEBUG, INFO, WARN, ERROR, FATAL, PANIC, NONE or a .NET level"),
+            new("server:compression", null, Bool(d.Compression), "offer permessage-deflate to clients"),
+            new("server:max-pending-messages", null, Number(d.MaxPendingMessages), "client messages held per session while it re-dials"),
+            new("server:max-pending-bytes", null, ByteSize.Describe(d.MaxPendingBytes), "client bytes held per session while it re-dials"),
+            new("server:max-message-size", null, ByteSize.Describe(d.MaxMessageBytes), "largest single message, bytes (larger: close 1009)"),
+            new("server:failover-drain-timeout", null, GoDuration.Format(d.FailoverDrainTimeout), "wait for the old backend's last replies on failover"),
+        ];
+    }
+
+    private static List<SettingDescriptor> BuildBackend()
+    {
+        var d = new BackendSettings { Url = new Uri("ws://localhost"), Id = "defaults" };
+        return
+        [
+            new("url", "BE_URLS", "(required)", "ws:// or wss:// base URL; BE_URLS appends backends"),
+            new("id", "BE_URL_IDS", "host-port", "unique id; BE_URL_IDS names the BE_URLS backends"),
+            new("ping-time", "BE_PING_TIME", GoDuration.Format(d.PingTime), "interval between pings to the backend"),
+            new("handshake-timeout", "BE_HANDSHAKE_TIMEOUT", GoDuration.Format(d.HandshakeTimeout), "longest a dial may take"),
+            new("breaker-threshold", "BE_BREAKER_THRESHOLD", Number(d.BreakerThreshold), "consecutive dial failures that open the circuit; <= 0: off"),
+            new(ConfigKey.PassHeaders, "BE_PASS_HEADERS", "(none)", "backend response headers copied to the client (list); env appends"),
+            new(ConfigKey.AbnormalCloseCodes, "BE_ABNORMAL_CLOSE_CODES", string.Join(",", d.AbnormalCloseCodes), "backend close codes that cause a failover (list)"),
+            new("read-buffer-size", "BE_RB_SIZE", Number(d.ReadBufferSize), "backend-leg receive buffer, bytes"),
+            new("write-buffer-size", "BE_WB_SIZE", Number(d.WriteBufferSize), "backend-leg send buffer, bytes"),
+        ];
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Bool(bool value) => value ? "true" : "false";
+}

@@ -1,0 +1,283 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace WsBalancer.Host.Configuration;
+
+/// <summary>
+/// Reads and validates <see cref="BalancerSettings"/> from the merged configuration. A missing or empty value takes the
+/// default of the settings records; a bad one throws <see cref="ConfigurationErrorException"/> naming where it came from.
+/// </summary>
+internal sealed class SettingsReader
+{
+    public const int MaxBufferBytes = 16 * 1024 * 1024;
+    public const int MinHeaderBytes = 1024;
+    public const int MaxHeaderBytes = 64 * 1024 * 1024;
+    public const long MinPendingBytes = 1024;
+    public const int MaxMessageBytes = 1024 * 1024 * 1024;
+
+    // Task.Delay and timers take at most int.MaxValue milliseconds (about 24.8 days).
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(24);
+
+    private static readonly string[] AncestorLogLevels = ["TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "PANIC", "NONE"];
+
+    private readonly LayeredValues _values;
+    private readonly IConfiguration _configuration;
+
+    private SettingsReader(LayeredValues values)
+    {
+        _values = values;
+        _configuration = values.ToConfiguration();
+    }
+
+    public static BalancerSettings Read(LayeredValues values) => new SettingsReader(values).Read();
+
+    private BalancerSettings Read()
+    {
+        var d = new ServerSettings();
+        var server = new ServerSettings
+        {
+            Frontend = ReadListener("server:frontend", d.Frontend),
+            Admin = ReadListener("server:admin", d.Admin),
+            ReadBufferSize = (int)Size("server:read-buffer-size", d.ReadBufferSize, 1, MaxBufferBytes),
+            WriteBufferSize = (int)Size("server:write-buffer-size", d.WriteBufferSize, 1, MaxBufferBytes),
+            TrustReceivedXff = Boolean("server:trust-received-xff", d.TrustReceivedXff),
+            BlockHeaders = HeaderNames(ConfigKey.BlockHeaders),
+            ReconnectHeader = HeaderName("server:reconnect-header", d.ReconnectHeader),
+            EnableInstrumentation = Boolean("server:enable-instrumentation", d.EnableInstrumentation),
+            LoggingLevel = LogLevelName("server:logging-level", d.LoggingLevel),
+            Compression = Boolean("server:compression", d.Compression),
+            MaxPendingMessages = Integer("server:max-pending-messages", d.MaxPendingMessages, 1, int.MaxValue),
+            MaxPendingBytes = Size("server:max-pending-bytes", d.MaxPendingBytes, MinPendingBytes, long.MaxValue),
+            MaxMessageBytes = (int)Size("server:max-message-size", d.MaxMessageBytes, 1, MaxMessageBytes),
+            FailoverDrainTimeout = Duration("server:failover-drain-timeout", d.FailoverDrainTimeout, allowZero: true),
+        };
+        return new BalancerSettings { Server = server, Backends = ReadBackends() };
+    }
+
+    private ListenerSettings ReadListener(string key, ListenerSettings defaults) => new()
+    {
+        Address = Address($"{key}:address", defaults.Address),
+        ReadTimeout = Duration($"{key}:read-timeout", defaults.ReadTimeout, allowZero: false),
+        WriteTimeout = Duration($"{key}:write-timeout", defaults.WriteTimeout, allowZero: false),
+        MaxHeaderBytes = (int)Size($"{key}:max-header-bytes", defaults.MaxHeaderBytes, MinHeaderBytes, MaxHeaderBytes),
+    };
+
+    private List<BackendSettings> ReadBackends()
+    {
+        var indexes = new List<(int Number, string Text)>();
+        foreach (var index in _values.BackendIndexes())
+        {
+            if (!int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                throw new ConfigurationErrorException($"{ConfigKey.ToDisplayPath(ConfigKey.Backends)}.{index}", null, "backends as a list: upstream.backends[0], upstream.backends[1], …");
+            }
+
+            indexes.Add((number, index));
+        }
+
+        var backends = new List<BackendSettings>();
+        var idOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var urlOwners = new Dictionary<Uri, string>();
+        foreach (var (_, index) in indexes.OrderBy(item => item.Number))
+        {
+            var backend = ReadBackend(index);
+            var idKey = ConfigKey.Backend(index, "id");
+            var urlKey = ConfigKey.Backend(index, "url");
+            if (!urlOwners.TryAdd(backend.Url, BackendPath(index)))
+            {
+                throw Error(urlKey, Raw(urlKey), $"a URL not already used by {urlOwners[backend.Url]}");
+            }
+
+            if (!idOwners.TryAdd(backend.Id, BackendPath(index)))
+            {
+                throw Raw(idKey) is null
+                    ? Error(urlKey, Raw(urlKey), $"a backend with an explicit id: the default id '{backend.Id}' is already used by {idOwners[backend.Id]}")
+                    : Error(idKey, backend.Id, $"an id not already used by {idOwners[backend.Id]}");
+            }
+
+            backends.Add(backend);
+        }
+
+        return backends;
+    }
+
+    private BackendSettings ReadBackend(string index)
+    {
+        var urlKey = ConfigKey.Backend(index, "url");
+        var rawUrl = Raw(urlKey);
+        if (rawUrl is null
+            || !Uri.TryCreate(rawUrl, UriKind.Absolute, out var url)
+            || url.Scheme is not ("ws" or "wss")
+            || url.Host.Length == 0)
+        {
+            throw Error(urlKey, rawUrl, "a ws:// or wss:// URL");
+        }
+
+        var idKey = ConfigKey.Backend(index, "id");
+        var id = Raw(idKey) ?? BackendId.FromUrl(rawUrl);
+        if (id.Any(c => c is '/' or '\\' || char.IsControl(c)))
+        {
+            throw Error(idKey, id, "a backend id without '/', '\\' or control characters");
+        }
+
+        var d = new BackendSettings { Url = url, Id = id };
+        var codes = CloseCodes(ConfigKey.Backend(index, ConfigKey.AbnormalCloseCodes));
+        return d with
+        {
+            PingTime = Duration(ConfigKey.Backend(index, "ping-time"), d.PingTime, allowZero: false),
+            HandshakeTimeout = Duration(ConfigKey.Backend(index, "handshake-timeout"), d.HandshakeTimeout, allowZero: false),
+            BreakerThreshold = Integer(ConfigKey.Backend(index, "breaker-threshold"), d.BreakerThreshold, int.MinValue, int.MaxValue),
+            PassHeaders = HeaderNames(ConfigKey.Backend(index, ConfigKey.PassHeaders)),
+
+            // As in the ancestor, an empty list means the default codes.
+            AbnormalCloseCodes = codes.Count > 0 ? codes : d.AbnormalCloseCodes,
+            ReadBufferSize = (int)Size(ConfigKey.Backend(index, "read-buffer-size"), d.ReadBufferSize, 1, MaxBufferBytes),
+            WriteBufferSize = (int)Size(ConfigKey.Backend(index, "write-buffer-size"), d.WriteBufferSize, 1, MaxBufferBytes),
+        };
+    }
+
+    private ListenAddress Address(string key, ListenAddress defaultValue)
+    {
+        var raw = Raw(key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        return ListenAddress.TryParse(raw, out var address)
+            ? address
+            : throw Error(key, raw, "a listen address host:port such as :8080 or 127.0.0.1:8081");
+    }
+
+    private TimeSpan Duration(string key, TimeSpan defaultValue, bool allowZero)
+    {
+        var raw = Raw(key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        var max = GoDuration.Format(MaxDuration);
+        if (!GoDuration.TryParse(raw, out var value) || value < TimeSpan.Zero || value > MaxDuration || (value == TimeSpan.Zero && !allowZero))
+        {
+            throw Error(key, raw, allowZero
+                ? $"a Go duration from 0s to {max}, such as 5s or 500ms"
+                : $"a Go duration greater than 0s and at most {max}, such as 10s or 1m30s");
+        }
+
+        return value;
+    }
+
+    private long Size(string key, long defaultValue, long min, long max)
+    {
+        var raw = Raw(key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        if (!ByteSize.TryParse(raw, out var value) || value < min || value > max)
+        {
+            var range = max == long.MaxValue ? $"at least {ByteSize.Describe(min)}" : $"from {ByteSize.Describe(min)} to {ByteSize.Describe(max)}";
+            throw Error(key, raw, $"a size in bytes {range}: an integer, optionally with a unit (KiB, MiB, GiB, KB, MB, GB)");
+        }
+
+        return value;
+    }
+
+    private int Integer(string key, int defaultValue, int min, int max)
+    {
+        var raw = Raw(key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw Error(key, raw, (min, max) switch
+            {
+                (int.MinValue, int.MaxValue) => "an integer",
+                (_, int.MaxValue) => $"an integer of at least {min.ToString(CultureInfo.InvariantCulture)}",
+                _ => $"an integer from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}",
+            });
+        }
+
+        return value;
+    }
+
+    private bool Boolean(string key, bool defaultValue)
+    {
+        var raw = Raw(key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        return BooleanText.TryParse(raw, out var value) ? value : throw Error(key, raw, BooleanText.Expected);
+    }
+
+    private string HeaderName(string key, string defaultValue)
+    {
+        var raw = Raw(key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        return HttpToken.IsValid(raw) ? raw : throw Error(key, raw, HttpToken.Expected);
+    }
+
+    private List<string> HeaderNames(string listKey)
+    {
+        var names = new List<string>();
+        foreach (var item in _values.GetList(listKey))
+        {
+            var name = item.Value.Trim();
+            if (!HttpToken.IsValid(name))
+            {
+                throw new ConfigurationErrorException(item.Origin, item.Value, HttpToken.Expected);
+            }
+
+            names.Add(name);
+        }
+
+        return names;
+    }
+
+    private List<int> CloseCodes(string listKey)
+    {
+        var codes = new List<int>();
+        foreach (var item in _values.GetList(listKey))
+        {
+            if (!int.TryParse(item.Value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code) || code is < 1000 or > 4999)
+            {
+                throw new ConfigurationErrorException(item.Origin, item.Value, "WebSocket close codes from 1000 to 4999");
+            }
+
+            codes.Add(code);
+        }
+
+        return codes;
+    }
+
+    private string LogLevelName(string key, string defaultValue)
+    {
+        var raw = Raw(key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        return AncestorLogLevels.Contains(raw, StringComparer.OrdinalIgnoreCase) || Enum.GetNames<LogLevel>().Contains(raw, StringComparer.OrdinalIgnoreCase)
+            ? raw
+            : throw Error(key, raw, $"one of {string.Join(", ", AncestorLogLevels)} or a .NET log level ({string.Join(", ", Enum.GetNames<LogLevel>())})");
+    }
+
+    private string? Raw(string key) => _configuration[key]?.Trim() is { Length: > 0 } value ? value : null;
+
+    private ConfigurationErrorException Error(string key, string? value, string expected) => new(_values.Origin(key), value, expected);
+
+    private static string BackendPath(string index) => ConfigKey.ToDisplayPath($"{ConfigKey.Backends}:{index}");
+}

@@ -1,0 +1,136 @@
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Sessions;
+using WsBalancer.Sdk;
+
+namespace WsBalancer.Host.Frontend;
+
+/// <summary>
+/// Every request on the frontend listener: admission, then dial-first-then-accept (the client gets the backend's
+/// subprotocol and pass-headers in its 101), then the session runs until it ends.
+/// </summary>
+internal sealed class FrontendEndpoint
+{
+    private readonly FrontendState _state;
+    private readonly UpstreamHeaders _headers;
+    private readonly SessionServices _services;
+    private readonly ServerSettings _settings;
+    private readonly ILogger _logger;
+
+    public FrontendEndpoint(FrontendState state, ServerSettings settings, SessionServices services, ILogger<FrontendEndpoint> logger)
+    {
+        _state = state;
+        _settings = settings;
+        _headers = new UpstreamHeaders(settings);
+        _services = services;
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            FrontendLog.NotWebSocket(_logger, context.Request.Path);
+            await FailAsync(context, StatusCodes.Status400BadRequest, "a WebSocket upgrade request is required");
+            return;
+        }
+
+        if (_state.Paused)
+        {
+            FrontendLog.Paused(_logger);
+            await FailAsync(context, StatusCodes.Status503ServiceUnavailable, "frontend is paused");
+            return;
+        }
+
+        var request = context.Request;
+        var requestUri = RequestUri(context);
+        var headers = _headers.Build(request.Headers, context.Connection.RemoteIpAddress);
+        var session = new BalancerSession(NewSessionId(), requestUri, headers, _services);
+
+        IBackendConnection backend;
+        try
+        {
+            backend = await session.DialFirstAsync(context.RequestAborted);
+        }
+        catch (ConnectionDeclinedException ex)
+        {
+            FrontendLog.Declined(_logger, ex.Id, ex.Code);
+            var status = ex.Code is >= 300 and < 500 ? ex.Code : StatusCodes.Status502BadGateway;
+            await FailAsync(context, status, $"backend declined the connection ({ex.Code})");
+            return;
+        }
+        catch (RemoteSystemException ex)
+        {
+            FrontendLog.NoBackend(_logger, request.Path, ex.Message);
+            await FailAsync(context, StatusCodes.Status502BadGateway, "no backend available");
+            return;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            // A dialer (possibly a plugin) broke its contract: this client gets a 502, the balancer goes on.
+            FrontendLog.DialerFailed(_logger, ex);
+            await FailAsync(context, StatusCodes.Status502BadGateway, "no backend available");
+            return;
+        }
+
+        WebSocket socket;
+        try
+        {
+            foreach (var (name, values) in backend.AdditionalHeaders)
+            {
+                context.Response.Headers[name] = values;
+            }
+
+            socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                SubProtocol = backend.Subprotocol,
+                DangerousEnableCompression = _settings.Compression,
+            });
+        }
+        catch (Exception ex) when (ex is IOException or WebSocketException or OperationCanceledException or InvalidOperationException)
+        {
+            FrontendLog.AcceptFailed(_logger, session.Id);
+            await backend.CloseAsync();
+            return;
+        }
+
+        var client = new ClientLeg(
+            session.Id,
+            _state.Id,
+            requestUri,
+            headers.AsReadOnly(),
+            context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
+            socket,
+            _settings.Frontend.WriteTimeout);
+        await session.RunAsync(client, context.RequestAborted);
+    }
+
+    /// <summary>The client's request target exactly as sent (path and query), on the client-facing host.</summary>
+    private static Uri RequestUri(HttpContext context)
+    {
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(target) || target[0] != '/')
+        {
+            target = context.Request.Path.ToUriComponent() + context.Request.QueryString.ToUriComponent();
+        }
+
+        var host = context.Request.Host.HasValue ? context.Request.Host.ToUriComponent() : "localhost";
+        return Uri.TryCreate($"ws://{host}{target}", UriKind.Absolute, out var uri) ? uri : new Uri($"ws://localhost{target}");
+    }
+
+    private static string NewSessionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    private static Task FailAsync(HttpContext context, int status, string reason)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new { result = "failed", reason });
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace WsBalancer.Host.Frontend;
+
+// Event ids 1000-1099 belong to the Frontend. Never renumber or reuse one.
+internal static partial class FrontendLog
+{
+    [LoggerMessage(1001, LogLevel.Debug, "Refused a plain HTTP request to {Path} on the frontend.")]
+    public static partial void NotWebSocket(ILogger logger, string path);
+
+    [LoggerMessage(1002, LogLevel.Debug, "Refused a session: the frontend is paused.")]
+    public static partial void Paused(ILogger logger);
+
+    [LoggerMessage(1003, LogLevel.Information, "Backend {BackendId} declined a client with {StatusCode}.")]
+    public static partial void Declined(ILogger logger, string backendId, int statusCode);
+
+    [LoggerMessage(1004, LogLevel.Warning, "No backend for a new session to {Path}: {Reason}")]
+    public static partial void NoBackend(ILogger logger, string path, string reason);
+
+    [LoggerMessage(1005, LogLevel.Error, "The dialer failed with an unexpected error.")]
+    public static partial void DialerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1006, LogLevel.Debug, "The client left during the handshake of session {SessionId}.")]
+    public static partial void AcceptFailed(ILogger logger, string sessionId);
+
+    [LoggerMessage(1007, LogLevel.Information, "Frontend {FrontendId} {Change}.")]
+    public static partial void Switched(ILogger logger, string frontendId, string change);
+}

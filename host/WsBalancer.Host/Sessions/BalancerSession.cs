@@ -1,0 +1,379 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+using WsBalancer.Host.Configuration;
+using WsBalancer.Host.WebSockets;
+using WsBalancer.Sdk;
+
+namespace WsBalancer.Host.Sessions;
+
+/// <summary>
+/// One client and its current backend leg. Two loops run per session: the client reader (client → valves →
+/// pending queue) and the pump (backend leg's Send → valves → client), which also owns every failover, so a
+/// leg is only ever replaced from one place.
+/// </summary>
+internal sealed partial class BalancerSession
+{
+    private readonly SessionServices _services;
+    private readonly ServerSettings _settings;
+    private readonly ILogger _logger;
+    private readonly PendingQueue _queue;
+    private readonly ConcurrentQueue<TaskCompletionSource<FailoverResult>> _failoverRequests = new();
+    private readonly IReadOnlyDictionary<string, string[]> _headers;
+    private readonly IReadOnlyDictionary<string, string[]> _reconnectHeaders;
+    private CancellationTokenSource _lifetime = new();
+    private CancellationTokenSource _wake = new();
+    private ClientLeg _client = null!;
+    private BackendLeg _leg;
+    private ValveChain _valves = ValveChain.Empty;
+    private ProxySession? _pair;
+    private SessionEndReason? _endReason;
+    private (int Code, string Reason)? _clientClose;
+    private long _messagesReceived;
+    private long _messagesSent;
+    private int _reconnects;
+
+    public BalancerSession(string id, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, SessionServices services)
+    {
+        Id = id;
+        RequestUri = requestUri;
+        _services = services;
+        _settings = services.Settings;
+        _logger = services.Logger;
+        _headers = headers;
+        var reconnect = new Dictionary<string, string[]>(headers, StringComparer.OrdinalIgnoreCase)
+        {
+            [_settings.ReconnectHeader] = ["1"],
+        };
+        _reconnectHeaders = reconnect;
+        _queue = new PendingQueue(_settings.MaxPendingMessages, _settings.MaxPendingBytes);
+        _leg = new BackendLeg(_queue);
+        StartedAt = services.Time.GetUtcNow();
+    }
+
+    public string Id { get; }
+
+    public Uri RequestUri { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public string? RemoteAddress => _client?.RemoteAddress;
+
+    public string BackendId => Volatile.Read(ref _leg).Connection?.BackendId ?? string.Empty;
+
+    public long MessagesReceived => Interlocked.Read(ref _messagesReceived);
+
+    public long MessagesSent => Interlocked.Read(ref _messagesSent);
+
+    public int Reconnects => Volatile.Read(ref _reconnects);
+
+    public int PendingMessages => _queue.Count;
+
+    /// <summary>Dials the first backend leg. Throws what the dialer throws; nothing is registered yet.</summary>
+    public async ValueTask<IBackendConnection> DialFirstAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _services.Dialer.DialUpstreamAsync(_leg.CreateDialContext(RequestUri, _headers, null), cancellationToken);
+        _leg.Connection = connection;
+        return connection;
+    }
+
+    /// <summary>Runs the session over the accepted client until it ends; never throws.</summary>
+    public async Task RunAsync(ClientLeg client, CancellationToken requestAborted)
+    {
+        _client = client;
+        _lifetime = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, _services.Stopping);
+        _wake = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        _services.Registry.Add(this);
+        StartPair(_leg);
+        SessionsLog.Started(_logger, Id, _leg.Connection.BackendId, RequestUri);
+
+        var reader = ReadClientAsync();
+        SessionEndReason reason;
+        try
+        {
+            reason = await PumpAsync();
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+            reason = _endReason ?? (_services.Stopping.IsCancellationRequested ? SessionEndReason.ShuttingDown : SessionEndReason.ClientGone);
+        }
+        catch (Exception ex)
+        {
+            SessionsLog.Failed(_logger, Id, ex);
+            reason = SessionEndReason.Failed;
+        }
+
+        await EndAsync(reason, reader);
+    }
+
+    /// <summary>Asks the pump for a make-before-break move to another backend.</summary>
+    public Task<FailoverResult> RequestFailoverAsync()
+    {
+        var request = new TaskCompletionSource<FailoverResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _failoverRequests.Enqueue(request);
+        try
+        {
+            _wake.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            request.TrySetResult(FailoverResult.Failed("session is ending"));
+        }
+
+        return request.Task;
+    }
+
+    /// <summary>Ends the session at once: the client is closed with 1000 and the backend leg closed.</summary>
+    public void Abort()
+    {
+        _endReason ??= SessionEndReason.Aborted;
+        _ = _client.CloseAsync(1000, "session aborted by the administrator");
+        CancelLifetime();
+    }
+
+    private async Task ReadClientAsync()
+    {
+        using var receiver = new MessageReceiver(_client.Socket, _settings.ReadBufferSize, _settings.MaxMessageBytes);
+        try
+        {
+            while (true)
+            {
+                var received = await receiver.ReceiveAsync(_lifetime.Token);
+                switch (received.Status)
+                {
+                    case ReceiveStatus.Message:
+                        Interlocked.Increment(ref _messagesReceived);
+                        var message = await _valves.BeforeTransmitAsync(received.Message!);
+                        if (message is not null && await _queue.EnqueueAsync(message, _lifetime.Token) == EnqueueOutcome.Overflow)
+                        {
+                            SessionsLog.PendingOverflow(_logger, Id, _queue.Count, _queue.Bytes);
+                            await EndWithCloseAsync(SessionEndReason.PendingOverflow, 1013, "pending queue overflow while reconnecting to a backend");
+                            return;
+                        }
+
+                        break;
+                    case ReceiveStatus.TooBig:
+                        SessionsLog.ClientMessageTooBig(_logger, Id, _settings.MaxMessageBytes);
+                        await EndWithCloseAsync(SessionEndReason.MessageTooBig, 1009, "message too big");
+                        return;
+                    default:
+                        var code = (int?)_client.Socket.CloseStatus ?? 1005;
+                        ClientLeaving(code, _client.Socket.CloseStatusDescription ?? string.Empty, SessionEndReason.ClientClosed);
+                        return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
+        {
+            ClientLeaving(1001, "client went away", SessionEndReason.ClientGone);
+        }
+    }
+
+    /// <summary>
+    /// The client closed or vanished. Everything it sent before still goes to the backend, followed by its close;
+    /// the backend's replies until its own close still reach a closing client. Bounded by the drain timeout.
+    /// </summary>
+    private void ClientLeaving(int code, string reason, SessionEndReason endReason)
+    {
+        _clientClose = (code, reason);
+        _endReason ??= endReason;
+        _queue.EnqueueSignal(WsMessage.NormalClosure((int)WsMessageTypes.ToWireCloseStatus(code), reason));
+        try
+        {
+            _lifetime.CancelAfter(_settings.FailoverDrainTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task EndWithCloseAsync(SessionEndReason reason, int code, string text)
+    {
+        _endReason ??= reason;
+        await _client.CloseAsync(code, text);
+        CancelLifetime();
+    }
+
+    private void CancelLifetime()
+    {
+        try
+        {
+            _lifetime.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task<SessionEndReason> PumpAsync()
+    {
+        while (true)
+        {
+            var send = _leg.Send.Reader;
+            if (!send.TryRead(out var message))
+            {
+                try
+                {
+                    if (!await send.WaitToReadAsync(_wake.Token))
+                    {
+                        message = WsMessage.AbnormalClosure(); // the leg went away without a word: treat as lost
+                    }
+                    else
+                    {
+                        continue;
+                    }
+                }
+                catch (OperationCanceledException) when (!_lifetime.IsCancellationRequested)
+                {
+                    _wake.Dispose();
+                    _wake = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+                    while (_failoverRequests.TryDequeue(out var request))
+                    {
+                        await MoveAsync(request);
+                    }
+
+                    continue;
+                }
+            }
+
+            switch (message.Type)
+            {
+                case WsMessageType.Text or WsMessageType.Binary:
+                    if (!await ForwardToClientAsync(message, _valves))
+                    {
+                        return _endReason ?? SessionEndReason.ClientGone;
+                    }
+
+                    break;
+                case WsMessageType.RemoteConnectionNormalClosure:
+                    if (_clientClose is { } clientClose)
+                    {
+                        await _client.CloseAsync(clientClose.Code, clientClose.Reason);
+                        return _endReason ?? SessionEndReason.ClientClosed;
+                    }
+
+                    var (code, reason) = message.GetCloseStatus();
+                    await _client.CloseAsync(code, reason);
+                    return SessionEndReason.BackendClosed;
+                case WsMessageType.RemoteConnectionAbnormalClosure:
+                    if (_clientClose is not null)
+                    {
+                        return _endReason ?? SessionEndReason.ClientClosed;
+                    }
+
+                    if (!await RecoverAsync())
+                    {
+                        return SessionEndReason.NoBackend;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Valves, then the client. False when the client can no longer be written to.</summary>
+    private async ValueTask<bool> ForwardToClientAsync(WsMessage message, ValveChain valves)
+    {
+        var filtered = await valves.AfterReceiveAsync(message);
+        if (filtered is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            await _client.SendAsync(filtered);
+            Interlocked.Increment(ref _messagesSent);
+            return true;
+        }
+        catch (OperationCanceledException) when (!_lifetime.IsCancellationRequested)
+        {
+            SessionsLog.ClientTooSlow(_logger, Id);
+            _endReason ??= SessionEndReason.ClientTooSlow;
+            return false;
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    private async Task EndAsync(SessionEndReason reason, Task reader)
+    {
+        if (_client.CloseSent && !reader.IsCompleted)
+        {
+            // Let the client answer our close (RFC 6455 §7.1.1): cancelling the read now would reset the TCP
+            // connection and could destroy the close frame before the client reads it.
+            await Task.WhenAny(reader, Task.Delay(_settings.FailoverDrainTimeout, _services.Time));
+        }
+
+        CancelLifetime();
+        await reader;
+        if (!_client.CloseSent && _client.Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            await _client.CloseAsync(1001, reason == SessionEndReason.ShuttingDown ? "balancer shutting down" : "session ended");
+        }
+
+        await ReleaseLegAsync(_leg);
+        _queue.Complete();
+        _services.Registry.Remove(this);
+        if (_pair is not null)
+        {
+            NotifyTerminated(_pair);
+        }
+
+        while (_failoverRequests.TryDequeue(out var request))
+        {
+            request.TrySetResult(FailoverResult.Failed("session ended"));
+        }
+
+        _wake.Dispose();
+        _lifetime.Dispose();
+        SessionsLog.Ended(_logger, Id, _endReason ?? reason);
+    }
+
+    /// <summary>Detaches a leg, closes its connection (which stops it consuming), and stops listening to it.</summary>
+    private static async Task ReleaseLegAsync(BackendLeg leg)
+    {
+        leg.Reader.Detach();
+        await leg.Connection.CloseAsync();
+        leg.Send.Writer.TryComplete();
+    }
+
+    private void StartPair(BackendLeg leg)
+    {
+        var pair = new ProxySession(_client, leg.Connection);
+        _pair = pair;
+        _valves = ValveChain.Build(_services.ValveProviders, pair, _logger);
+        leg.Connection.Start();
+        foreach (var listener in _services.Listeners)
+        {
+            try
+            {
+                listener.SessionCreated(pair);
+            }
+            catch (Exception ex)
+            {
+                SessionsLog.ListenerFailed(_logger, Id, listener.GetType().FullName ?? "?", ex);
+            }
+        }
+    }
+
+    private void NotifyTerminated(ProxySession pair)
+    {
+        foreach (var listener in _services.Listeners)
+        {
+            try
+            {
+                listener.SessionTerminated(pair);
+            }
+            catch (Exception ex)
+            {
+                SessionsLog.ListenerFailed(_logger, Id, listener.GetType().FullName ?? "?", ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net.WebSockets;
+using WsBalancer.Host.WebSockets;
+using WsBalancer.Sdk;
+
+namespace WsBalancer.Host.Sessions;
+
+/// <summary>
+/// The client side of a session: the accepted server WebSocket. Sends are serialized (a WebSocket allows one at a
+/// time) and each is bounded by the frontend write timeout, past which the client is dropped as too slow.
+/// </summary>
+internal sealed class ClientLeg : IFrontendConnection
+{
+    private readonly WebSocket _socket;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly TimeSpan _writeTimeout;
+    private CancellationTokenSource _writeDeadline = new();
+    private int _closeSent;
+
+    public ClientLeg(string id, string frontendId, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, string? remoteAddress, WebSocket socket, TimeSpan writeTimeout)
+    {
+        Id = id;
+        FrontendId = frontendId;
+        RequestUri = requestUri;
+        Headers = headers;
+        RemoteAddress = remoteAddress;
+        _socket = socket;
+        _writeTimeout = writeTimeout;
+    }
+
+    public string Id { get; }
+
+    public string FrontendId { get; }
+
+    public Uri RequestUri { get; }
+
+    public IReadOnlyDictionary<string, string[]> Headers { get; }
+
+    public string? RemoteAddress { get; }
+
+    public WebSocket Socket => _socket;
+
+    public bool CloseSent => Volatile.Read(ref _closeSent) == 1;
+
+    /// <summary>The session drives this leg itself; there is nothing to start.</summary>
+    public void Start()
+    {
+    }
+
+    /// <summary>Closes the client normally (1000).</summary>
+    public ValueTask CloseAsync() => new(CloseAsync(1000, null));
+
+    /// <summary>Sends one message. Throws the socket's exceptions, or <see cref="OperationCanceledException"/> when the write timeout passed.</summary>
+    public async ValueTask SendAsync(WsMessage message)
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            // One reusable deadline: re-armed per send and reset after, so a send allocates no timer.
+            _writeDeadline.CancelAfter(_writeTimeout);
+            await _socket.SendAsync(message.Data, message.Type.ToSocketType(), endOfMessage: true, _writeDeadline.Token);
+            if (!_writeDeadline.TryReset())
+            {
+                _writeDeadline.Dispose();
+                _writeDeadline = new CancellationTokenSource();
+            }
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Sends a close frame once; later calls and a broken socket are ignored.</summary>
+    public async Task CloseAsync(int code, string? reason)
+    {
+        if (Interlocked.Exchange(ref _closeSent, 1) == 1)
+        {
+            return;
+        }
+
+        await _sendLock.WaitAsync();
+        try
+        {
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(_writeTimeout);
+                await _socket.CloseOutputAsync(WsMessageTypes.ToWireCloseStatus(code), WsMessageTypes.TrimCloseReason(reason), timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            _socket.Abort();
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public void Abort() => _socket.Abort();
+}

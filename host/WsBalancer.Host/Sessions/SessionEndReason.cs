@@ -1,0 +1,16 @@
+namespace WsBalancer.Host.Sessions;
+
+/// <summary>Why a session ended: expected endings are values, not exceptions.</summary>
+internal enum SessionEndReason
+{
+    ClientClosed,
+    ClientGone,
+    ClientTooSlow,
+    BackendClosed,
+    NoBackend,
+    PendingOverflow,
+    MessageTooBig,
+    Aborted,
+    ShuttingDown,
+    Failed,
+}

@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using WsBalancer.Sdk;
+
+namespace WsBalancer.Host.Sessions;
+
+/// <summary>The live sessions, by id: what the admin API lists, aborts and moves.</summary>
+internal sealed class SessionRegistry
+{
+    // Ids of recently ended sessions, so a repeated abort answers NoActionRequired instead of "unknown".
+    private const int EndedIdsKept = 4096;
+
+    private readonly ConcurrentDictionary<string, BalancerSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _endedIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _endedOrder = new();
+    private TaskCompletionSource _emptied = NewSignal();
+
+    public int Count => _sessions.Count;
+
+    public ICollection<BalancerSession> Sessions => _sessions.Values;
+
+    public void Add(BalancerSession session) => _sessions[session.Id] = session;
+
+    public void Remove(BalancerSession session)
+    {
+        _sessions.TryRemove(new KeyValuePair<string, BalancerSession>(session.Id, session));
+        if (_endedIds.TryAdd(session.Id, 0))
+        {
+            _endedOrder.Enqueue(session.Id);
+            while (_endedOrder.Count > EndedIdsKept && _endedOrder.TryDequeue(out var oldest))
+            {
+                _endedIds.TryRemove(oldest, out _);
+            }
+        }
+
+        if (_sessions.IsEmpty)
+        {
+            Interlocked.Exchange(ref _emptied, NewSignal()).TrySetResult();
+        }
+    }
+
+    public BalancerSession? Find(string id) => _sessions.TryGetValue(id, out var session) ? session : null;
+
+    /// <summary>Aborts one session: Success, NoActionRequired when it is already gone (a second call), Failed when never known.</summary>
+    public AdminResult Abort(string id)
+    {
+        if (!_sessions.TryGetValue(id, out var session))
+        {
+            return _endedIds.ContainsKey(id) ? AdminResult.NoActionRequired : AdminResult.Failed;
+        }
+
+        session.Abort();
+        return AdminResult.Success;
+    }
+
+    /// <summary>Moves every session currently on <paramref name="backendId"/>; returns how many moved and how many failed.</summary>
+    public async Task<(int Moved, int Failed)> FailoverBackendAsync(string backendId)
+    {
+        var moves = new List<Task<FailoverResult>>();
+        foreach (var session in _sessions.Values)
+        {
+            if (session.BackendId == backendId)
+            {
+                moves.Add(session.RequestFailoverAsync());
+            }
+        }
+
+        var results = await Task.WhenAll(moves);
+        var moved = results.Count(r => r.Result == AdminResult.Success);
+        return (moved, results.Length - moved);
+    }
+
+    /// <summary>Completes when no session is left (immediately if none is).</summary>
+    public Task WaitUntilEmptyAsync(CancellationToken cancellationToken)
+    {
+        // Read the signal before looking: a removal in between either shows as empty or completes this signal.
+        var signal = Volatile.Read(ref _emptied);
+        return _sessions.IsEmpty ? Task.CompletedTask : signal.Task.WaitAsync(cancellationToken);
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+
+namespace WsBalancer.Host.Sessions;
+
+// Event ids 1100-1199 belong to Sessions. Never renumber or reuse one: alerts key on them.
+internal static partial class SessionsLog
+{
+    [LoggerMessage(1101, LogLevel.Debug, "Session {SessionId} started on backend {BackendId} for {RequestUri}.")]
+    public static partial void Started(ILogger logger, string sessionId, string backendId, Uri requestUri);
+
+    [LoggerMessage(1102, LogLevel.Debug, "Session {SessionId} ended: {Reason}.")]
+    public static partial void Ended(ILogger logger, string sessionId, SessionEndReason reason);
+
+    [LoggerMessage(1103, LogLevel.Error, "Session {SessionId} failed unexpectedly.")]
+    public static partial void Failed(ILogger logger, string sessionId, Exception exception);
+
+    [LoggerMessage(1104, LogLevel.Information, "Session {SessionId} lost backend {BackendId}; re-dialing ({Trigger}).")]
+    public static partial void FailoverStarted(ILogger logger, string sessionId, string backendId, string trigger);
+
+    [LoggerMessage(1105, LogLevel.Information, "Session {SessionId} moved from backend {OldBackendId} to {BackendId}; {Replayed} unsent message(s) replayed.")]
+    public static partial void FailoverCompleted(ILogger logger, string sessionId, string oldBackendId, string backendId, int replayed);
+
+    [LoggerMessage(1106, LogLevel.Warning, "Session {SessionId} found no backend after losing {BackendId}; client closed with 1011: {Reason}")]
+    public static partial void FailoverFailed(ILogger logger, string sessionId, string backendId, string reason);
+
+    [LoggerMessage(1107, LogLevel.Warning, "Session {SessionId} overflowed its pending queue ({Messages} messages, {Bytes} bytes) while re-dialing; client closed with 1013.")]
+    public static partial void PendingOverflow(ILogger logger, string sessionId, int messages, long bytes);
+
+    [LoggerMessage(1108, LogLevel.Warning, "Session {SessionId}: client sent a message over {MaxBytes} bytes; closed with 1009.")]
+    public static partial void ClientMessageTooBig(ILogger logger, string sessionId, int maxBytes);
+
+    [LoggerMessage(1109, LogLevel.Warning, "Session {SessionId}: old backend {BackendId} did not finish within the drain timeout; its late replies were dropped.")]
+    public static partial void DrainTimedOut(ILogger logger, string sessionId, string backendId);
+
+    [LoggerMessage(1110, LogLevel.Warning, "Session {SessionId}: valve provider {Provider} failed; it adds no valves to this session.")]
+    public static partial void ValveProviderFailed(ILogger logger, string sessionId, string provider, Exception exception);
+
+    [LoggerMessage(1111, LogLevel.Warning, "Session {SessionId}: valve {Valve} threw; the message was dropped.")]
+    public static partial void ValveFailed(ILogger logger, string sessionId, string valve, Exception exception);
+
+    [LoggerMessage(1112, LogLevel.Debug, "Session {SessionId}: valve {Valve} dropped a message of {Bytes} bytes.")]
+    public static partial void MessageDropped(ILogger logger, string sessionId, string valve, int bytes);
+
+    [LoggerMessage(1113, LogLevel.Warning, "Session {SessionId}: session listener {Listener} threw.")]
+    public static partial void ListenerFailed(ILogger logger, string sessionId, string listener, Exception exception);
+
+    [LoggerMessage(1114, LogLevel.Warning, "Session {SessionId}: administrative failover from {BackendId} failed: {Reason}")]
+    public static partial void AdminFailoverFailed(ILogger logger, string sessionId, string backendId, string reason);
+
+    [LoggerMessage(1115, LogLevel.Warning, "Session {SessionId}: client did not take a message within the write timeout; dropped as too slow.")]
+    public static partial void ClientTooSlow(ILogger logger, string sessionId);
+}

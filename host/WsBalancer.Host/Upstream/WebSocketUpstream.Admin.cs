@@ -1,0 +1,274 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using WsBalancer.Host.Configuration;
+using WsBalancer.Sdk;
+
+namespace WsBalancer.Host.Upstream;
+
+// The IBackendAdministrator half: JSON in the ancestor's shapes, state changes published as new immutable arrays.
+internal sealed partial class WebSocketUpstream
+{
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
+    public string ListBackends()
+    {
+        var rows = new List<BackendRow>();
+        foreach (var backend in Backends)
+        {
+            rows.Add(new BackendRow(
+                backend.Settings.Url.OriginalString,
+                backend.Id,
+                backend.ActiveConnections,
+                backend.Enabled,
+                backend.Breaker.Tripped,
+                backend.TotalConnections,
+                backend.TotalFailures,
+                backend.Breaker.State.ToString()));
+        }
+
+        return JsonSerializer.Serialize(rows, Json);
+    }
+
+    public string AddBackend(ReadOnlyMemory<byte> data)
+    {
+        NewBackend? request;
+        try
+        {
+            request = JsonSerializer.Deserialize<NewBackend>(data.Span, Json);
+        }
+        catch (JsonException ex)
+        {
+            return Failed($"invalid JSON: {ex.Message}");
+        }
+
+        if (request is null)
+        {
+            return Failed("invalid JSON: expected an object");
+        }
+
+        if (!TryBuildSettings(request, out var settings, out var error))
+        {
+            return Failed(error);
+        }
+
+        lock (_writeGate)
+        {
+            foreach (var existing in _backends)
+            {
+                if (existing.Id.Equals(settings.Id, StringComparison.Ordinal))
+                {
+                    return Failed($"duplicate id '{settings.Id}'");
+                }
+
+                if (existing.Settings.Url.OriginalString.TrimEnd('/').Equals(settings.Url.OriginalString.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+                {
+                    return Failed($"duplicate url '{settings.Url.OriginalString}'");
+                }
+            }
+
+            _backends = _backends.Add(new UpstreamBackend(settings, _time));
+        }
+
+        UpstreamLog.BackendAdded(_logger, settings.Id, settings.Url);
+        return Success;
+    }
+
+    public string BackendConfig(string id)
+    {
+        var backend = Find(id);
+        if (backend is null)
+        {
+            return Failed($"unknown backend id '{id}'");
+        }
+
+        var s = backend.Settings;
+        return JsonSerializer.Serialize(
+            new BackendConfigRow(
+                s.Url.OriginalString,
+                s.Id,
+                GoDuration.Format(s.PingTime),
+                s.ReadBufferSize,
+                s.WriteBufferSize,
+                s.BreakerThreshold,
+                GoDuration.Format(s.HandshakeTimeout),
+                s.PassHeaders,
+                s.AbnormalCloseCodes),
+            Json);
+    }
+
+    public AdminResult DisableBackend(string id) => Switch(id, enabled: false);
+
+    public AdminResult EnableBackend(string id) => Switch(id, enabled: true);
+
+    public AdminResult DeleteBackend(string id)
+    {
+        lock (_writeGate)
+        {
+            var backend = Find(id);
+            if (backend is null)
+            {
+                return AdminResult.Failed;
+            }
+
+            _backends = _backends.Remove(backend);
+        }
+
+        UpstreamLog.BackendChanged(_logger, id, "deleted");
+        return AdminResult.Success;
+    }
+
+    public AdminResult ResetBackend(string id)
+    {
+        var backend = Find(id);
+        if (backend is null)
+        {
+            return AdminResult.Failed;
+        }
+
+        backend.Breaker.Reset();
+        UpstreamLog.BackendChanged(_logger, id, "reset");
+        return AdminResult.Success;
+    }
+
+    public UpstreamBackend? Find(string id)
+    {
+        foreach (var backend in Backends)
+        {
+            if (backend.Id.Equals(id, StringComparison.Ordinal))
+            {
+                return backend;
+            }
+        }
+
+        return null;
+    }
+
+    private AdminResult Switch(string id, bool enabled)
+    {
+        var backend = Find(id);
+        if (backend is null)
+        {
+            return AdminResult.Failed;
+        }
+
+        if (!backend.SetEnabled(enabled))
+        {
+            return AdminResult.NoActionRequired;
+        }
+
+        UpstreamLog.BackendChanged(_logger, id, enabled ? "enabled" : "disabled");
+        return AdminResult.Success;
+    }
+
+    private static bool TryBuildSettings(NewBackend request, out BackendSettings settings, out string error)
+    {
+        settings = null!;
+        if (string.IsNullOrWhiteSpace(request.Url))
+        {
+            error = "url is required";
+            return false;
+        }
+
+        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != "ws" && url.Scheme != "wss"))
+        {
+            error = $"url '{request.Url}' must be an absolute ws:// or wss:// URL";
+            return false;
+        }
+
+        var defaults = new BackendSettings { Url = url, Id = "-" };
+        if (!TryDuration(request.PingTime, "ping-time", defaults.PingTime, out var pingTime, out error)
+            || !TryDuration(request.HandshakeTimeout, "handshake-timeout", defaults.HandshakeTimeout, out var handshakeTimeout, out error))
+        {
+            return false;
+        }
+
+        foreach (var code in request.AbnormalCloseCodes ?? [])
+        {
+            if (code is < 1000 or > 4999)
+            {
+                error = $"abnormal-close-codes: {code} is not a close code (1000-4999)";
+                return false;
+            }
+        }
+
+        if (request.ReadBufferSize is < 0 or > 16 * 1024 * 1024 || request.WriteBufferSize is < 0 or > 16 * 1024 * 1024)
+        {
+            error = "read-buffer-size and write-buffer-size must be between 0 (default) and 16777216";
+            return false;
+        }
+
+        settings = new BackendSettings
+        {
+            Url = url,
+            Id = string.IsNullOrWhiteSpace(request.Id) ? BackendIds.FromUrl(request.Url) : request.Id.Trim(),
+            PingTime = pingTime,
+            HandshakeTimeout = handshakeTimeout,
+            BreakerThreshold = request.BreakerThreshold ?? defaults.BreakerThreshold,
+            PassHeaders = request.PassHeaders ?? [],
+            AbnormalCloseCodes = request.AbnormalCloseCodes is { Length: > 0 } codes ? codes : BackendSettings.DefaultAbnormalCloseCodes,
+            ReadBufferSize = request.ReadBufferSize is > 0 ? request.ReadBufferSize.Value : defaults.ReadBufferSize,
+            WriteBufferSize = request.WriteBufferSize is > 0 ? request.WriteBufferSize.Value : defaults.WriteBufferSize,
+        };
+        error = string.Empty;
+        return true;
+    }
+
+    private static bool TryDuration(string? text, string key, TimeSpan fallback, out TimeSpan value, out string error)
+    {
+        error = string.Empty;
+        value = fallback;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (GoDuration.TryParse(text, out value) && value > TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        error = $"{key}: '{text}' is not a positive duration such as 10s or 1m30s";
+        return false;
+    }
+
+    private const string Success = """{"result":"success"}""";
+
+    private static string Failed(string reason) =>
+        JsonSerializer.Serialize(new FailedRow("failed", reason), Json);
+
+    private sealed record FailedRow([property: JsonPropertyName("result")] string Result, [property: JsonPropertyName("reason")] string Reason);
+
+    private sealed record BackendRow(
+        [property: JsonPropertyName("url")] string Url,
+        [property: JsonPropertyName("id")] string Id,
+        [property: JsonPropertyName("activeConnections")] long ActiveConnections,
+        [property: JsonPropertyName("enabled")] bool Enabled,
+        [property: JsonPropertyName("tripped")] bool Tripped,
+        [property: JsonPropertyName("totalConnections")] long TotalConnections,
+        [property: JsonPropertyName("totalFailures")] long TotalFailures,
+        [property: JsonPropertyName("breakerState")] string BreakerState);
+
+    private sealed record BackendConfigRow(
+        [property: JsonPropertyName("url")] string Url,
+        [property: JsonPropertyName("id")] string Id,
+        [property: JsonPropertyName("ping-time")] string PingTime,
+        [property: JsonPropertyName("read-buffer-size")] int ReadBufferSize,
+        [property: JsonPropertyName("write-buffer-size")] int WriteBufferSize,
+        [property: JsonPropertyName("breaker-threshold")] int BreakerThreshold,
+        [property: JsonPropertyName("handshake-timeout")] string HandshakeTimeout,
+        [property: JsonPropertyName("pass-headers")] IReadOnlyList<string> PassHeaders,
+        [property: JsonPropertyName("abnormal-close-codes")] IReadOnlyList<int> AbnormalCloseCodes);
+
+    private sealed class NewBackend
+    {
+        [JsonPropertyName("url")] public string? Url { get; set; }
+        [JsonPropertyName("id")] public string? Id { get; set; }
+        [JsonPropertyName("ping-time")] public string? PingTime { get; set; }
+        [JsonPropertyName("read-buffer-size")] public int? ReadBufferSize { get; set; }
+        [JsonPropertyName("write-buffer-size")] public int? WriteBufferSize { get; set; }
+        [JsonPropertyName("breaker-threshold")] public int? BreakerThreshold { get; set; }
+        [JsonPropertyName("handshake-timeout")] public string? HandshakeTimeout { get; set; }
+        [JsonPropertyName("pass-headers")] public string[]? PassHeaders { get; set; }
+        [JsonPropertyName("abnormal-close-codes")] public int[]? AbnormalCloseCodes { get; set; }
+    }
+}

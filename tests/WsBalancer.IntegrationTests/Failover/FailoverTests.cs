@@ -1,0 +1,185 @@
+using System.Net.WebSockets;
+using Bogus;
+
+namespace WsBalancer.IntegrationTests.Failover;
+
+public sealed class FailoverTests
+{
+    private readonly Faker _faker = new();
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task BackendClosesAbnormally_ClientStaysConnected(int backendCount)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backends = await TestBackends.StartAsync(backendCount, ct);
+        await using var balancer = await TestBalancer.StartAsync(backends, ct);
+        var client = await balancer.ConnectAsync("/a", ct);
+        await client.AssertEchoAsync("first", ct);
+
+        foreach (var code in new[] { WebSocketCloseStatus.EndpointUnavailable, WebSocketCloseStatus.InternalServerError, (WebSocketCloseStatus)1013 })
+        {
+            var before = backends.TotalConnections;
+            await backends.CloseCurrentAsync(code, "going down");
+            await backends.WaitForTotalConnectionsAsync(before + 1, ct);
+            await client.AssertEchoAsync(_faker.Lorem.Word(), ct);
+        }
+
+        Assert.Equal(WebSocketState.Open, client.State);
+        var session = (await balancer.GetJsonAsync("/session/list", ct)).EnumerateArray().Single();
+        Assert.Equal(3, session.GetProperty("reconnects").GetInt32());
+    }
+
+    [Fact]
+    public async Task BackendTcpDrops_ClientStaysAndReconnectHeaderIsSent()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backends = await TestBackends.StartAsync(2, ct);
+        await using var balancer = await TestBalancer.StartAsync(backends, ct);
+        var client = await balancer.ConnectAsync("/drop?id=7", ct);
+        await client.AssertEchoAsync("hello", ct);
+        Assert.False(backends.All.Single(b => b.Connections.Count == 1).Connections[0].Headers.ContainsKey("X-Balancer-Reconnect"));
+
+        backends.AbortCurrent();
+        await backends.WaitForTotalConnectionsAsync(2, ct);
+        await client.AssertEchoAsync("still here", ct);
+
+        var replacement = backends.All.SelectMany(b => b.Connections).Last();
+        Assert.Equal("1", replacement.Headers["X-Balancer-Reconnect"]);
+        Assert.Equal("/drop?id=7", replacement.Target);
+    }
+
+    [Theory]
+    [InlineData(1000, "bye")]
+    [InlineData(1008, "policy")]
+    [InlineData(4000, "custom application code")]
+    public async Task BackendClosesNormally_ClientGetsSameCodeAndReason(int code, string reason)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct);
+        var client = await balancer.ConnectAsync("/", ct);
+        await client.AssertEchoAsync("x", ct);
+
+        await backend.CloseAllAsync((WebSocketCloseStatus)code, reason);
+        var closed = await client.ReceiveMessageAsync(ct);
+
+        Assert.Equal(WebSocketMessageType.Close, closed.Type);
+        Assert.Equal((WebSocketCloseStatus)code, closed.CloseStatus);
+        Assert.Equal(reason, closed.CloseReason);
+        Assert.Single(backend.Connections);
+    }
+
+    [Fact]
+    public async Task AbnormalCloseCodes_AreConfigurablePerBackend()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, backend: b => b with { AbnormalCloseCodes = [4001] });
+        var client = await balancer.ConnectAsync("/", ct);
+
+        await backend.CloseAllAsync((WebSocketCloseStatus)4001, "restart");
+        await backend.WaitForConnectionsAsync(2, ct);
+        await client.AssertEchoAsync("moved", ct);
+        await backend.CloseAllAsync(WebSocketCloseStatus.InternalServerError, "now final");
+        var closed = await client.ReceiveMessageAsync(ct);
+
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, closed.CloseStatus);
+        Assert.Equal("now final", closed.CloseReason);
+    }
+
+    [Fact]
+    public async Task ClientCloses_BackendGetsSameCodeAndReason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct);
+        var client = await balancer.ConnectAsync("/", ct);
+        await client.AssertEchoAsync("x", ct);
+
+        await client.CloseAsync((WebSocketCloseStatus)4002, "client done", ct);
+        await backend.Connections[0].Ended.WaitAsync(Timeouts.Default, ct);
+
+        Assert.Equal((WebSocketCloseStatus)4002, backend.Connections[0].CloseStatus);
+        Assert.Equal("client done", backend.Connections[0].CloseStatusDescription);
+        Assert.Equal((WebSocketCloseStatus)4002, client.CloseStatus);
+        await balancer.WaitForSessionsAsync(0, ct);
+    }
+
+    [Fact]
+    public async Task NoBackendReachable_ClientClosedWith1011()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct);
+        var client = await balancer.ConnectAsync("/", ct);
+        await client.AssertEchoAsync("x", ct);
+
+        backend.DeclineStatus = 503;
+        await backend.CloseAllAsync(WebSocketCloseStatus.InternalServerError, "gone");
+        var closed = await client.ReceiveMessageAsync(ct);
+
+        Assert.Equal(WebSocketCloseStatus.InternalServerError, closed.CloseStatus);
+        Assert.Equal("no backend available", closed.CloseReason);
+    }
+
+    [Fact]
+    public async Task PendingQueueOverflowsWhileRedialing_ClientClosedWith1013_OtherSessionUnharmed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingMessages = 20 });
+        var victim = await balancer.ConnectAsync("/victim", ct);
+        var bystander = await balancer.ConnectAsync("/bystander", ct);
+        await victim.AssertEchoAsync("x", ct);
+        await bystander.AssertEchoAsync("y", ct);
+
+        backend.AcceptDelay = TimeSpan.FromSeconds(30); // the re-dial hangs in the handshake while the client keeps sending
+        await backend.Connections.Single(c => c.Target == "/victim").CloseAsync(WebSocketCloseStatus.InternalServerError, "crash");
+        var closed = await SendUntilClosedAsync(victim, ct);
+        backend.AcceptDelay = TimeSpan.Zero;
+
+        Assert.Equal((WebSocketCloseStatus)1013, closed.CloseStatus);
+        Assert.Contains("pending", closed.CloseReason);
+        await bystander.AssertEchoAsync("still fine", ct);
+    }
+
+    [Fact]
+    public async Task PendingBytesOverflowWhileRedialing_ClientClosedWith1013()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingBytes = 16 * 1024 });
+        var client = await balancer.ConnectAsync("/", ct);
+        await client.AssertEchoAsync("x", ct);
+
+        backend.AcceptDelay = TimeSpan.FromSeconds(30);
+        await backend.CloseAllAsync(WebSocketCloseStatus.InternalServerError, "crash");
+        var closed = await SendUntilClosedAsync(client, ct, messageBytes: 4096);
+        backend.AcceptDelay = TimeSpan.Zero;
+
+        Assert.Equal((WebSocketCloseStatus)1013, closed.CloseStatus);
+    }
+
+    /// <summary>Keeps sending until the balancer closes the client; returns the close.</summary>
+    private async Task<ClientMessage> SendUntilClosedAsync(ClientWebSocket client, CancellationToken ct, int messageBytes = 16)
+    {
+        var receive = client.ReceiveMessageAsync(ct);
+        using var timeout = Timeouts.Linked(ct);
+        try
+        {
+            for (var i = 0; i < 10_000 && !receive.IsCompleted; i++)
+            {
+                await client.SendBinaryAsync(_faker.Random.Bytes(messageBytes), timeout.Token);
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The balancer closed or dropped the socket under our sends: the close is what we want to see.
+        }
+
+        return await receive;
+    }
+}

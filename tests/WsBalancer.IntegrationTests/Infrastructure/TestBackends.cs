@@ -1,0 +1,63 @@
+using System.Net.WebSockets;
+
+namespace WsBalancer.IntegrationTests.Infrastructure;
+
+/// <summary>A set of test backends, for tests that run with 1, 2 or 4 of them and kill whichever serves the session.</summary>
+public sealed class TestBackends : IAsyncDisposable, IEnumerable<TestBackend>
+{
+    private TestBackends(IReadOnlyList<TestBackend> all) => All = all;
+
+    public IReadOnlyList<TestBackend> All { get; }
+
+    public int TotalConnections => All.Sum(b => b.Connections.Count);
+
+    public static async Task<TestBackends> StartAsync(int count, CancellationToken cancellationToken)
+    {
+        var all = new List<TestBackend>();
+        for (var i = 1; i <= count; i++)
+        {
+            all.Add(await TestBackend.StartAsync($"b{i}", cancellationToken));
+        }
+
+        return new TestBackends(all);
+    }
+
+    /// <summary>Closes every open connection on every backend with <paramref name="code"/>.</summary>
+    public async Task CloseCurrentAsync(WebSocketCloseStatus code, string reason)
+    {
+        foreach (var backend in All)
+        {
+            await backend.CloseAllAsync(code, reason);
+        }
+    }
+
+    public void AbortCurrent()
+    {
+        foreach (var backend in All)
+        {
+            backend.AbortAll();
+        }
+    }
+
+    /// <summary>Waits until the backends together have accepted <paramref name="count"/> connections.</summary>
+    public async Task WaitForTotalConnectionsAsync(int count, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeouts.Linked(cancellationToken);
+        while (TotalConnections < count)
+        {
+            await Task.Delay(5, timeout.Token); // accepted on any of several servers: polled, bounded by the timeout
+        }
+    }
+
+    public IEnumerator<TestBackend> GetEnumerator() => All.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var backend in All)
+        {
+            await backend.DisposeAsync();
+        }
+    }
+}

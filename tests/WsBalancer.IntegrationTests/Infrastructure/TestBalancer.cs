@@ -1,0 +1,137 @@
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Hosting;
+using WsBalancer.Host.Sessions;
+using WsBalancer.Host.Upstream;
+
+namespace WsBalancer.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real balancer host on loopback port 0 (frontend and admin), over the given test backends. Disposing it
+/// checks that every session ended, then stops it.
+/// </summary>
+public sealed class TestBalancer : IAsyncDisposable
+{
+    private readonly BalancerHost _host;
+    private readonly List<ClientWebSocket> _clients = [];
+
+    private TestBalancer(BalancerHost host)
+    {
+        _host = host;
+        Admin = new HttpClient { BaseAddress = host.AdminUri, Timeout = Timeouts.Default };
+    }
+
+    public HttpClient Admin { get; }
+
+    public Uri FrontendUri => _host.FrontendUri;
+
+    internal SessionRegistry Sessions => _host.Services.GetRequiredService<SessionRegistry>();
+
+    internal static async Task<TestBalancer> StartAsync(
+        IEnumerable<TestBackend> backends,
+        CancellationToken cancellationToken,
+        Func<ServerSettings, ServerSettings>? server = null,
+        Func<BackendSettings, BackendSettings>? backend = null,
+        Action<IServiceCollection>? services = null)
+    {
+        var serverSettings = new ServerSettings
+        {
+            Frontend = new ListenerSettings { Address = ListenAddress.Parse("127.0.0.1:0") },
+            Admin = new ListenerSettings { Address = ListenAddress.Parse("127.0.0.1:0") },
+            LoggingLevel = "ERROR",
+        };
+        var settings = new BalancerSettings
+        {
+            Server = server?.Invoke(serverSettings) ?? serverSettings,
+            Backends = [.. backends.Select(b =>
+            {
+                var defaults = new BackendSettings { Url = b.Url, Id = b.Name };
+                return backend?.Invoke(defaults) ?? defaults;
+            })],
+        };
+        var host = await BalancerHost.StartAsync(settings, services, cancellationToken);
+        return new TestBalancer(host);
+    }
+
+    /// <summary>Connects a client through the balancer; the client is disposed with the balancer.</summary>
+    public async Task<ClientWebSocket> ConnectAsync(string pathAndQuery, CancellationToken cancellationToken, Action<ClientWebSocketOptions>? options = null)
+    {
+        var client = new ClientWebSocket();
+        client.Options.CollectHttpResponseDetails = true;
+        options?.Invoke(client.Options);
+        _clients.Add(client);
+        using var timeout = Timeouts.Linked(cancellationToken);
+        await client.ConnectAsync(new Uri(FrontendUri, pathAndQuery), timeout.Token);
+        return client;
+    }
+
+    /// <summary>Tries a handshake that should fail; returns the HTTP status the balancer answered.</summary>
+    public async Task<int> HandshakeStatusAsync(string pathAndQuery, CancellationToken cancellationToken)
+    {
+        using var client = new ClientWebSocket();
+        client.Options.CollectHttpResponseDetails = true;
+        using var timeout = Timeouts.Linked(cancellationToken);
+        await Assert.ThrowsAsync<WebSocketException>(() => client.ConnectAsync(new Uri(FrontendUri, pathAndQuery), timeout.Token));
+        return (int)client.HttpStatusCode;
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path, CancellationToken cancellationToken) =>
+        await Admin.GetFromJsonAsync<JsonElement>(path, cancellationToken);
+
+    public async Task<JsonElement> PostAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await Admin.PostAsync(path, null, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+    }
+
+    /// <summary>Waits until the balancer has exactly <paramref name="count"/> live sessions.</summary>
+    internal async Task WaitForSessionsAsync(int count, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeouts.Linked(cancellationToken);
+        while (Sessions.Count != count)
+        {
+            if (count == 0)
+            {
+                await Sessions.WaitUntilEmptyAsync(timeout.Token);
+            }
+            else
+            {
+                await Task.Delay(10, timeout.Token); // no event for "n sessions"; polled briefly, bounded by the timeout
+            }
+        }
+    }
+
+    /// <summary>Every backend leg must be closed and counted out once its session ended: nothing leaks.</summary>
+    private async Task WaitForNoBackendConnectionsAsync(CancellationToken cancellationToken)
+    {
+        var upstream = _host.Services.GetRequiredService<WebSocketUpstream>();
+        while (upstream.Backends.Any(b => b.ActiveConnections != 0))
+        {
+            await Task.Delay(10, cancellationToken); // legs finish their close handshake in the background
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            client.Abort();
+            client.Dispose();
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(Timeouts.Default);
+            await Sessions.WaitUntilEmptyAsync(timeout.Token);
+            await WaitForNoBackendConnectionsAsync(timeout.Token);
+        }
+        finally
+        {
+            Admin.Dispose();
+            await _host.DisposeAsync();
+        }
+    }
+}
