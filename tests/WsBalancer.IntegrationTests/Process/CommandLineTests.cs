@@ -1,0 +1,78 @@
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json;
+
+namespace WsBalancer.IntegrationTests.Process;
+
+/// <summary>The README's front door: the real executable, its demo mode, its help and its exit codes.</summary>
+public sealed class CommandLineTests
+{
+    private static readonly string[] LoopbackPorts = ["--server:frontend:address=127.0.0.1:0", "--server:admin:address=127.0.0.1:0"];
+
+    [Fact]
+    public async Task Demo_ServesEchoThroughBothInProcessBackends()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = HostProcess.Start(["--demo", .. LoopbackPorts]);
+        var (frontend, admin) = await host.WaitForListeningAsync(ct);
+
+        var replies = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var client = new ClientWebSocket();
+            using var timeout = Timeouts.Linked(ct);
+            await client.ConnectAsync(new Uri(frontend, "/chat"), timeout.Token);
+            await client.SendTextAsync("hello", ct);
+            replies.Add(await client.ReceiveTextAsync(ct));
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", ct);
+        }
+
+        Assert.Equal(["[echo-1] hello", "[echo-2] hello"], replies.Order());
+        using var http = new HttpClient { BaseAddress = admin };
+        var backends = await http.GetFromJsonAsync<JsonElement>("/backend/list", ct);
+        Assert.Equal(["echo-1", "echo-2"], backends.EnumerateArray().Select(b => b.GetProperty("id").GetString()).Order());
+        Assert.Contains(host.StandardOutput, line => line.Contains("Demo mode", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task BadValue_ExitsWithCode2AndOneLineNamingTheKey()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = HostProcess.Start(["--demo"], new Dictionary<string, string> { ["FE_ADDR"] = "not-an-address" });
+
+        var exitCode = await host.WaitForExitAsync(ct);
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(host.StandardError);
+        Assert.Contains("FE_ADDR", line);
+        Assert.Contains("not-an-address", line);
+    }
+
+    [Fact]
+    public async Task NoBackend_ExitsWithCode2()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = HostProcess.Start(LoopbackPorts);
+
+        Assert.Equal(2, await host.WaitForExitAsync(ct));
+        Assert.Contains("upstream.backends", Assert.Single(host.StandardError));
+    }
+
+    [Fact]
+    public async Task Help_ExitsZeroAndNamesEveryAncestorVariable()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = HostProcess.Start(["--help"]);
+
+        Assert.Equal(0, await host.WaitForExitAsync(ct));
+        var help = string.Join('\n', host.StandardOutput);
+        string[] variables =
+        [
+            "FE_ADDR", "FE_READ_TIMEOUT", "FE_WRITE_TIMEOUT", "FE_MAX_HDR_BYTES", "FE_RB_SIZE", "FE_WB_SIZE", "FE_TRUST_XFF",
+            "BLOCK_HEADERS", "RECONNECT_HDR", "ENABLE_INST", "LOG_LEVEL", "BE_URLS", "BE_URL_IDS", "BE_PING_TIME", "BE_RB_SIZE",
+            "BE_WB_SIZE", "BE_BREAKER_THRESHOLD", "BE_HANDSHAKE_TIMEOUT", "BE_PASS_HEADERS", "BE_ABNORMAL_CLOSE_CODES",
+            "ADM_ADDR", "ADM_READ_TIMEOUT", "ADM_WRITE_TIMEOUT", "ADM_MAX_HDR_BYTES",
+        ];
+        Assert.All(variables, v => Assert.Contains(v, help));
+    }
+}
