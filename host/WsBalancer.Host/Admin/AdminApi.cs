@@ -11,11 +11,13 @@ namespace WsBalancer.Host.Admin;
 /// <summary>The ancestor's admin API: same paths, methods and JSON. Actions are POST; anything else gets 405.</summary>
 internal static class AdminApi
 {
-    private const int MaxBodyBytes = 64 * 1024;
+    /// <summary>Largest admin request body; larger ones get 413.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
 
     public static void MapAdminApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
+        app.MapGet("/ready", Readiness.Check);
         MapBackends(app);
         MapSessions(app);
         MapFrontends(app);
@@ -42,7 +44,16 @@ internal static class AdminApi
                 return NotImplemented();
             }
 
-            var body = await ReadBodyAsync(context);
+            byte[]? body;
+            try
+            {
+                body = await ReadBodyAsync(context);
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                body = null;
+            }
+
             if (body is null)
             {
                 return AdminReplies.Failed($"request body over {MaxBodyBytes} bytes", StatusCodes.Status413PayloadTooLarge);

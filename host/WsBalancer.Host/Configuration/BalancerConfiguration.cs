@@ -16,7 +16,9 @@ internal static class BalancerConfiguration
 {
     /// <param name="args">The process command line.</param>
     /// <param name="environment">The process environment (tests pass their own).</param>
-    /// <param name="baseDirectory">Where appsettings.json is looked up and a relative <c>--config</c> path is resolved.</param>
+    /// <param name="baseDirectory">
+    /// Where appsettings.json is looked up and a relative <c>--config</c> or <c>server.data-dir</c> path is resolved.
+    /// </param>
     /// <exception cref="ConfigurationErrorException">A value is missing or bad; the message names its key, value and what is expected.</exception>
     public static ConfigurationLoadResult Load(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, string baseDirectory)
     {
@@ -43,7 +45,7 @@ internal static class BalancerConfiguration
         AncestorEnvironment.Apply(environment, values);
         values.Apply(commandLine.Overrides);
 
-        var settings = SettingsReader.Read(values) with { Demo = commandLine.Demo };
+        var settings = SettingsReader.Read(values, baseDirectory) with { Demo = commandLine.Demo };
         return new ConfigurationLoadResult(settings, HelpRequested: false);
     }
 

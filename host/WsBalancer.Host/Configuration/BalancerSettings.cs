@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace WsBalancer.Host.Configuration;
 
 /// <summary>The whole validated configuration of one balancer process (YAML file, ancestor env, ASP.NET configuration).</summary>
@@ -32,6 +35,9 @@ internal sealed record ListenerSettings
 /// <summary>The <c>server:</c> section.</summary>
 internal sealed record ServerSettings
 {
+    /// <summary>The <see cref="DataDirectory"/> value that keeps the backend database in memory.</summary>
+    public const string InMemoryDataDirectory = ":memory:";
+
     /// <summary>The WebSocket listener. Default address <c>:8080</c>.</summary>
     public ListenerSettings Frontend { get; init; } = new() { Address = ListenAddress.Parse(":8080") };
 
@@ -73,6 +79,33 @@ internal sealed record ServerSettings
 
     /// <summary>Longest an administrative failover waits for the old backend's last replies. Default: 5 s.</summary>
     public TimeSpan FailoverDrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Directory of the backend database (<c>wsbalancer.db</c>), or <see cref="InMemoryDataDirectory"/> for a database that
+    /// lives only as long as the process. Default: <c>data</c>; the loader stores it resolved against the current directory.
+    /// </summary>
+    public string DataDirectory { get; init; } = "data";
+
+    /// <summary>Bearer token the admin API requires; at least 16 characters, no whitespace. Default: none.</summary>
+    public string? AdminToken { get; init; }
+
+    /// <summary>Serve the admin API on a non-loopback address without a token. Default: false.</summary>
+    public bool AdminAllowInsecure { get; init; }
+
+    // Replaces the compiler's, which would print the admin token in any log line or assertion message that shows the
+    // settings. Every property must be listed here; a test checks that none is missing.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"Frontend = {Frontend}, Admin = {Admin}, ReadBufferSize = {ReadBufferSize}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"WriteBufferSize = {WriteBufferSize}, TrustReceivedXff = {TrustReceivedXff}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"BlockHeaders = [{string.Join(", ", BlockHeaders)}], ReconnectHeader = {ReconnectHeader}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"EnableInstrumentation = {EnableInstrumentation}, LoggingLevel = {LoggingLevel}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"Compression = {Compression}, MaxPendingMessages = {MaxPendingMessages}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"MaxPendingBytes = {MaxPendingBytes}, MaxMessageBytes = {MaxMessageBytes}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DataDirectory = {DataDirectory}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"AdminToken = {(AdminToken is null ? "" : SettingsReader.RedactedValue)}, AdminAllowInsecure = {AdminAllowInsecure}");
+        return true;
+    }
 }
 
 /// <summary>One backend of the built-in WebSocket upstream (<c>upstream.backends[]</c>).</summary>

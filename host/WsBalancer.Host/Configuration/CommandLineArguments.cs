@@ -2,11 +2,12 @@ namespace WsBalancer.Host.Configuration;
 
 /// <summary>
 /// The process command line: the ancestor's Go flags (<c>-config</c>, <c>-help</c>, also with two dashes), <c>--demo</c>,
-/// and ASP.NET-style overrides <c>--section:key=value</c> or <c>--section:key value</c>.
+/// <c>--data-dir</c>, and ASP.NET-style overrides <c>--section:key=value</c> or <c>--section:key value</c>.
 /// </summary>
 internal sealed record CommandLineArguments(string? ConfigPath, bool HelpRequested, bool Demo, ConfigurationLayer Overrides)
 {
-    public const string Expected = "one of --config, --demo, --help, or --section:key=value";
+    public const string Expected = "one of --config, --data-dir, --demo, --help, or --section:key=value";
+    public const string DataDirectoryFlag = "--data-dir";
 
     public static CommandLineArguments Parse(IReadOnlyList<string> args)
     {
@@ -36,6 +37,17 @@ internal sealed record CommandLineArguments(string? ConfigPath, bool HelpRequest
                         throw new ConfigurationErrorException(YamlConfigFile.Flag, configPath, "the path of a YAML file after --config");
                     }
 
+                    break;
+
+                case "data-dir" when dashes > 0:
+                    var dataDirectory = inlineValue ?? (i + 1 < args.Count ? args[++i] : null);
+                    if (string.IsNullOrWhiteSpace(dataDirectory))
+                    {
+                        throw new ConfigurationErrorException(DataDirectoryFlag, dataDirectory, $"a directory path (or {ServerSettings.InMemoryDataDirectory}) after {DataDirectoryFlag}");
+                    }
+
+                    // A shorthand for --server:data-dir; whichever comes last on the line wins, and errors name the flag.
+                    overrides.Set(ConfigKey.DataDirectory, dataDirectory, DataDirectoryFlag);
                     break;
 
                 case "help" or "h" when dashes > 0:

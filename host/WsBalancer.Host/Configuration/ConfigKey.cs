@@ -13,6 +13,8 @@ internal static class ConfigKey
     public const string BlockHeaders = "server:block-headers";
     public const string PassHeaders = "pass-headers";
     public const string AbnormalCloseCodes = "abnormal-close-codes";
+    public const string DataDirectory = "server:data-dir";
+    public const string AdminToken = "server:admin:token";
 
     /// <summary>Lower-cases the key and maps the ancestor's misspelled <c>wite-timeout</c> to <c>write-timeout</c>.</summary>
     public static string Normalize(string key, out bool wasAlias)

@@ -8,7 +8,7 @@ internal static class HelpText
     public static string Build()
     {
         var text = new StringBuilder();
-        text.AppendLine("Usage: wsbalancer [--config FILE] [--demo] [--section:key=value ...]");
+        text.AppendLine("Usage: wsbalancer [--config FILE] [--data-dir DIR] [--demo] [--section:key=value ...]");
         text.AppendLine();
         text.AppendLine("A WebSocket reverse proxy that moves live sessions to another backend when one fails.");
         text.AppendLine();
@@ -17,13 +17,15 @@ internal static class HelpText
         [
             ["--config FILE", "YAML configuration file (also --config=FILE, -config FILE, -config=FILE);"],
             ["", "a relative path is resolved against the current directory"],
+            ["--data-dir DIR", "directory of the backend database (also --data-dir=DIR, --server:data-dir=DIR);"],
+            ["", $"relative to the current directory; {ServerSettings.InMemoryDataDirectory} keeps the backends in memory only"],
             ["--demo", "start two in-process echo backends and balance over them"],
             ["--section:key=value", "override one setting, e.g. --server:frontend:address=:9000"],
             ["", "(also --section:key value)"],
             ["--help, -help, -h", "print this help and exit"],
         ]);
         text.AppendLine();
-        text.AppendLine("Settings (YAML path, ancestor environment variable, default):");
+        text.AppendLine("Settings (YAML path, environment variable, default):");
         AppendTable(text,
             [["KEY", "ENV", "DEFAULT", "MEANING"], .. SettingCatalog.Server.Select(s => new[] { ConfigKey.ToDisplayPath(s.Key), s.EnvironmentVariable ?? "-", s.Default, s.Description })]);
         text.AppendLine();
@@ -50,7 +52,7 @@ internal static class HelpText
         text.AppendLine();
         text.AppendLine("Precedence, lowest to highest:");
         text.AppendLine($"  defaults < {AppSettingsFile.FileName} < YAML file (--config) < {PrefixedEnvironment.Prefix}* variables");
-        text.AppendLine("  < ancestor variables (FE_*, ADM_*, BE_*, ...) < --section:key=value");
+        text.AppendLine("  < ancestor variables (FE_*, ADM_*, BE_*, ...) and DATA_DIR < --section:key=value and --data-dir");
         text.AppendLine("A list (block-headers, pass-headers, abnormal-close-codes) set by a higher source replaces the lower one");
         text.AppendLine("whole; backends merge item by item, so a higher source can change one field of backend 0.");
         return text.ToString();

@@ -38,6 +38,9 @@ internal static class SettingCatalog
             new("server:max-pending-bytes", null, ByteSize.Describe(d.MaxPendingBytes), "client bytes held per session while it re-dials"),
             new("server:max-message-size", null, ByteSize.Describe(d.MaxMessageBytes), "largest single message, bytes (larger: close 1009)"),
             new("server:failover-drain-timeout", null, GoDuration.Format(d.FailoverDrainTimeout), "wait for the old backend's last replies on failover"),
+            new(ConfigKey.DataDirectory, "DATA_DIR", d.DataDirectory, $"backend database directory (also --data-dir); {ServerSettings.InMemoryDataDirectory} = in memory only"),
+            new(ConfigKey.AdminToken, "ADM_TOKEN", "(none)", $"bearer token for the admin API: at least {SettingsReader.MinAdminTokenLength} characters, no whitespace"),
+            new("server:admin:allow-insecure", "ADM_ALLOW_INSECURE", Bool(d.AdminAllowInsecure), "serve the admin API on a non-loopback address without a token"),
         ];
     }
 

@@ -15,6 +15,10 @@ internal sealed class SettingsReader
     public const int MaxHeaderBytes = 64 * 1024 * 1024;
     public const long MinPendingBytes = 1024;
     public const int MaxMessageBytes = 1024 * 1024 * 1024;
+    public const int MinAdminTokenLength = 16;
+
+    // Stands in for the admin token in error messages: the secret must not reach a terminal, a log or a CI transcript.
+    public const string RedactedValue = "<redacted>";
 
     // Task.Delay and timers take at most int.MaxValue milliseconds (about 24.8 days).
     public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(24);
@@ -23,14 +27,17 @@ internal sealed class SettingsReader
 
     private readonly LayeredValues _values;
     private readonly IConfiguration _configuration;
+    private readonly string _baseDirectory;
 
-    private SettingsReader(LayeredValues values)
+    private SettingsReader(LayeredValues values, string baseDirectory)
     {
         _values = values;
         _configuration = values.ToConfiguration();
+        _baseDirectory = baseDirectory;
     }
 
-    public static BalancerSettings Read(LayeredValues values) => new SettingsReader(values).Read();
+    /// <param name="baseDirectory">The current directory, against which a relative <c>server.data-dir</c> is resolved.</param>
+    public static BalancerSettings Read(LayeredValues values, string baseDirectory) => new SettingsReader(values, baseDirectory).Read();
 
     private BalancerSettings Read()
     {
@@ -51,6 +58,9 @@ internal sealed class SettingsReader
             MaxPendingBytes = Size("server:max-pending-bytes", d.MaxPendingBytes, MinPendingBytes, long.MaxValue),
             MaxMessageBytes = (int)Size("server:max-message-size", d.MaxMessageBytes, 1, MaxMessageBytes),
             FailoverDrainTimeout = Duration("server:failover-drain-timeout", d.FailoverDrainTimeout, allowZero: true),
+            DataDirectory = DataDirectory(ConfigKey.DataDirectory, d.DataDirectory),
+            AdminToken = AdminToken(ConfigKey.AdminToken),
+            AdminAllowInsecure = Boolean("server:admin:allow-insecure", d.AdminAllowInsecure),
         };
         return new BalancerSettings { Server = server, Backends = ReadBackends() };
     }
@@ -273,6 +283,41 @@ internal sealed class SettingsReader
         return AncestorLogLevels.Contains(raw, StringComparer.OrdinalIgnoreCase) || Enum.GetNames<LogLevel>().Contains(raw, StringComparer.OrdinalIgnoreCase)
             ? raw
             : throw Error(key, raw, $"one of {string.Join(", ", AncestorLogLevels)} or a .NET log level ({string.Join(", ", Enum.GetNames<LogLevel>())})");
+    }
+
+    private string DataDirectory(string key, string defaultValue)
+    {
+        var raw = Raw(key) ?? defaultValue;
+        if (raw == ServerSettings.InMemoryDataDirectory)
+        {
+            return raw;
+        }
+
+        try
+        {
+            return Path.GetFullPath(raw, _baseDirectory);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw Error(key, raw, $"a directory path, or {ServerSettings.InMemoryDataDirectory} to keep the backends in memory only");
+        }
+    }
+
+    private string? AdminToken(string key)
+    {
+        var raw = Raw(key);
+        if (raw is null)
+        {
+            return null;
+        }
+
+        // Control characters cannot travel in an Authorization header, so such a token could never be presented.
+        if (raw.Length < MinAdminTokenLength || raw.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw Error(key, RedactedValue, $"a token of at least {MinAdminTokenLength.ToString(CultureInfo.InvariantCulture)} characters without whitespace or control characters");
+        }
+
+        return raw;
     }
 
     private string? Raw(string key) => _configuration[key]?.Trim() is { Length: > 0 } value ? value : null;

@@ -1,5 +1,4 @@
 using WsBalancer.Host.Configuration;
-using WsBalancer.Host.Upstream;
 
 namespace WsBalancer.Host.Frontend;
 
@@ -11,7 +10,7 @@ internal sealed class FrontendState
     public FrontendState(ListenAddress address)
     {
         // The ancestor named a frontend after its listen address, with non-alphanumerics as '-'.
-        Id = BackendIds.FromUrl(address.ToString());
+        Id = BackendId.FromUrl(address.ToString());
     }
 
     public string Id { get; }

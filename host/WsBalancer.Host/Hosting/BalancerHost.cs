@@ -38,8 +38,10 @@ internal sealed class BalancerHost : IAsyncDisposable
     /// <param name="settings">The validated configuration.</param>
     /// <param name="configureServices">Extra registrations (valve providers, session listeners, a dialer).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="ConfigurationErrorException">The settings would expose the admin API without a token.</exception>
     public static async Task<BalancerHost> StartAsync(BalancerSettings settings, Action<IServiceCollection>? configureServices, CancellationToken cancellationToken)
     {
+        AdminAccess.EnsureSafe(settings.Server);
         var frontend = BuildFrontend(settings, configureServices);
         var admin = BuildAdmin(settings, frontend.Services);
         var host = new BalancerHost(frontend, admin);
@@ -97,11 +99,22 @@ internal sealed class BalancerHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(core.GetRequiredService<ILoggerFactory>());
-        builder.WebHost.ConfigureKestrel(kestrel => Listeners.Configure(kestrel, settings.Server.Admin));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            Listeners.Configure(kestrel, settings.Server.Admin);
+            kestrel.Limits.MaxRequestBodySize = AdminApi.MaxBodyBytes;
+        });
         builder.Services.AddSingleton(core.GetRequiredService<SessionRegistry>());
         builder.Services.AddSingleton(core.GetRequiredService<FrontendState>());
         builder.Services.AddSingleton(core.GetRequiredService<IBackendDialer>());
         var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Admin");
+        if (settings.Server.AdminToken is null && !settings.Server.Admin.Address.IsLoopback)
+        {
+            AdminLog.InsecureAdmin(logger, settings.Server.Admin.Address.ToString());
+        }
+
+        app.UseAdminToken(settings.Server.AdminToken, logger);
         app.MapAdminApi();
         return app;
     }

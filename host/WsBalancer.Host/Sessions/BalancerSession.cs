@@ -18,7 +18,8 @@ internal sealed partial class BalancerSession
     private readonly ServerSettings _settings;
     private readonly ILogger _logger;
     private readonly PendingQueue _queue;
-    private readonly ConcurrentQueue<TaskCompletionSource<FailoverResult>> _failoverRequests = new();
+    private readonly ConcurrentQueue<SessionCommand> _commands = new();
+    private readonly CancellationTokenSource _readerStop = new();
     private readonly IReadOnlyDictionary<string, string[]> _headers;
     private readonly IReadOnlyDictionary<string, string[]> _reconnectHeaders;
     private CancellationTokenSource _lifetime = new();
@@ -109,28 +110,32 @@ internal sealed partial class BalancerSession
     /// <summary>Asks the pump for a make-before-break move to another backend.</summary>
     public Task<FailoverResult> RequestFailoverAsync()
     {
-        var request = new TaskCompletionSource<FailoverResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _failoverRequests.Enqueue(request);
+        var command = SessionCommand.Failover();
+        Post(command);
+        return command.Outcome!.Task;
+    }
+
+    /// <summary>Ends the session: the client gets a normal close (1000) and the backend leg is closed.</summary>
+    public void Abort() => Post(SessionCommand.Abort);
+
+    /// <summary>Queues a command for the pump and wakes it; the pump is the only place a leg changes.</summary>
+    private void Post(SessionCommand command)
+    {
+        _commands.Enqueue(command);
         try
         {
             _wake.Cancel();
         }
         catch (ObjectDisposedException)
         {
-            request.TrySetResult(FailoverResult.Failed("session is ending"));
+            command.Outcome?.TrySetResult(FailoverResult.Failed("session is ending"));
         }
-
-        return request.Task;
     }
 
-    /// <summary>Ends the session at once: the client is closed with 1000 and the backend leg closed.</summary>
-    public void Abort()
-    {
-        _endReason ??= SessionEndReason.Aborted;
-        _ = _client.CloseAsync(1000, "session aborted by the administrator");
-        CancelLifetime();
-    }
-
+    /// <summary>
+    /// Client → valves → pending queue. Once a close has been sent to the client, whatever it still sends is read
+    /// and dropped until its close arrives, so the close handshake completes (RFC 6455 §7.1.1).
+    /// </summary>
     private async Task ReadClientAsync()
     {
         using var receiver = new MessageReceiver(_client.Socket, _settings.ReadBufferSize, _settings.MaxMessageBytes);
@@ -138,37 +143,48 @@ internal sealed partial class BalancerSession
         {
             while (true)
             {
-                var received = await receiver.ReceiveAsync(_lifetime.Token);
-                switch (received.Status)
+                var received = await receiver.ReceiveAsync(_readerStop.Token);
+                if (received.Status == ReceiveStatus.Closed)
                 {
-                    case ReceiveStatus.Message:
-                        Interlocked.Increment(ref _messagesReceived);
-                        var message = await _valves.BeforeTransmitAsync(received.Message!);
-                        if (message is not null && await _queue.EnqueueAsync(message, _lifetime.Token) == EnqueueOutcome.Overflow)
-                        {
-                            SessionsLog.PendingOverflow(_logger, Id, _queue.Count, _queue.Bytes);
-                            await EndWithCloseAsync(SessionEndReason.PendingOverflow, 1013, "pending queue overflow while reconnecting to a backend");
-                            return;
-                        }
-
-                        break;
-                    case ReceiveStatus.TooBig:
-                        SessionsLog.ClientMessageTooBig(_logger, Id, _settings.MaxMessageBytes);
-                        await EndWithCloseAsync(SessionEndReason.MessageTooBig, 1009, "message too big");
-                        return;
-                    default:
+                    if (!_client.CloseSent)
+                    {
                         var code = (int?)_client.Socket.CloseStatus ?? 1005;
                         ClientLeaving(code, _client.Socket.CloseStatusDescription ?? string.Empty, SessionEndReason.ClientClosed);
-                        return;
+                    }
+
+                    return;
+                }
+
+                if (_client.CloseSent || _lifetime.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                if (received.Status == ReceiveStatus.TooBig)
+                {
+                    SessionsLog.ClientMessageTooBig(_logger, Id, _settings.MaxMessageBytes);
+                    await EndWithCloseAsync(SessionEndReason.MessageTooBig, 1009, "message too big");
+                    continue;
+                }
+
+                Interlocked.Increment(ref _messagesReceived);
+                var message = await _valves.BeforeTransmitAsync(received.Message!);
+                if (message is not null && await EnqueueAsync(message) == EnqueueOutcome.Overflow)
+                {
+                    SessionsLog.PendingOverflow(_logger, Id, _queue.Count, _queue.Bytes);
+                    await EndWithCloseAsync(SessionEndReason.PendingOverflow, 1013, "pending queue overflow while reconnecting to a backend");
                 }
             }
         }
-        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        catch (OperationCanceledException) when (_readerStop.IsCancellationRequested)
         {
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
         {
-            ClientLeaving(1001, "client went away", SessionEndReason.ClientGone);
+            if (!_client.CloseSent)
+            {
+                ClientLeaving(1001, "client went away", SessionEndReason.ClientGone);
+            }
         }
     }
 
@@ -176,6 +192,19 @@ internal sealed partial class BalancerSession
     /// The client closed or vanished. Everything it sent before still goes to the backend, followed by its close;
     /// the backend's replies until its own close still reach a closing client. Bounded by the drain timeout.
     /// </summary>
+    /// <summary>Waits for room in the queue; a session that is ending accepts (and drops) the message instead.</summary>
+    private async ValueTask<EnqueueOutcome> EnqueueAsync(WsMessage message)
+    {
+        try
+        {
+            return await _queue.EnqueueAsync(message, _lifetime.Token);
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+            return EnqueueOutcome.Accepted;
+        }
+    }
+
     private void ClientLeaving(int code, string reason, SessionEndReason endReason)
     {
         _clientClose = (code, reason);
@@ -230,9 +259,16 @@ internal sealed partial class BalancerSession
                 {
                     _wake.Dispose();
                     _wake = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-                    while (_failoverRequests.TryDequeue(out var request))
+                    while (_commands.TryDequeue(out var command))
                     {
-                        await MoveAsync(request);
+                        if (command.Outcome is null)
+                        {
+                            _endReason ??= SessionEndReason.Aborted;
+                            await _client.CloseAsync(1000, "session aborted by the administrator");
+                            return SessionEndReason.Aborted;
+                        }
+
+                        await MoveAsync(command.Outcome);
                     }
 
                     continue;
@@ -303,20 +339,23 @@ internal sealed partial class BalancerSession
 
     private async Task EndAsync(SessionEndReason reason, Task reader)
     {
-        if (_client.CloseSent && !reader.IsCompleted)
+        if (!_client.CloseSent)
         {
-            // Let the client answer our close (RFC 6455 §7.1.1): cancelling the read now would reset the TCP
-            // connection and could destroy the close frame before the client reads it.
+            // A client that closed first gets its own code back; otherwise say why the session ends.
+            var (code, text) = _clientClose ?? (1001, reason == SessionEndReason.ShuttingDown ? "balancer shutting down" : "session ended");
+            await _client.CloseAsync(code, text);
+        }
+
+        if (!reader.IsCompleted)
+        {
+            // Let the client answer our close: stopping the read now would reset the TCP connection and could
+            // destroy the close frame before the client reads it.
             await Task.WhenAny(reader, Task.Delay(_settings.FailoverDrainTimeout, _services.Time));
         }
 
+        _readerStop.Cancel();
         CancelLifetime();
         await reader;
-        if (!_client.CloseSent && _client.Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            await _client.CloseAsync(1001, reason == SessionEndReason.ShuttingDown ? "balancer shutting down" : "session ended");
-        }
-
         await ReleaseLegAsync(_leg);
         _queue.Complete();
         _services.Registry.Remove(this);
@@ -325,13 +364,14 @@ internal sealed partial class BalancerSession
             NotifyTerminated(_pair);
         }
 
-        while (_failoverRequests.TryDequeue(out var request))
+        while (_commands.TryDequeue(out var command))
         {
-            request.TrySetResult(FailoverResult.Failed("session ended"));
+            command.Outcome?.TrySetResult(FailoverResult.Failed("session ended"));
         }
 
         _wake.Dispose();
         _lifetime.Dispose();
+        _readerStop.Dispose();
         SessionsLog.Ended(_logger, Id, _endReason ?? reason);
     }
 

@@ -35,6 +35,9 @@ internal static partial class UpstreamLog
     [LoggerMessage(1210, LogLevel.Warning, "Backend connection {ConnectionId} of {BackendId} sent a message over {MaxBytes} bytes; closed with 1009.")]
     public static partial void MessageTooBig(ILogger logger, string connectionId, string backendId, int maxBytes);
 
+    [LoggerMessage(1214, LogLevel.Error, "Backend connection {ConnectionId} of {BackendId} failed unexpectedly; the leg is dropped.")]
+    public static partial void LoopFailed(ILogger logger, string connectionId, string backendId, Exception exception);
+
     [LoggerMessage(1211, LogLevel.Debug, "Header {HeaderName} could not be passed to backend {BackendId} and was left out.")]
     public static partial void HeaderSkipped(ILogger logger, string headerName, string backendId);
 

@@ -163,9 +163,15 @@ internal sealed class WebSocketBackendConnection : IBackendConnection
 
     private async Task ReleaseAfterLoopsAsync()
     {
-        // Both loops catch their own failures, so awaiting them never throws.
-        await Task.WhenAll(_writeLoop, _readLoop);
-        Release();
+        try
+        {
+            await Task.WhenAll(_writeLoop, _readLoop);
+        }
+        finally
+        {
+            // Whatever ended the loops, the connection is counted out and its socket freed exactly once.
+            Release();
+        }
     }
 
     private async Task WriteLoopAsync()
@@ -200,10 +206,16 @@ internal sealed class WebSocketBackendConnection : IBackendConnection
         catch (OperationCanceledException) when (_writerStop.IsCancellationRequested)
         {
         }
-        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or ChannelClosedException)
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or ChannelClosedException or OperationCanceledException)
         {
             UpstreamLog.WriteFailed(_logger, Id, BackendId, ex.Message);
             // The read loop sees the same broken transport and reports the abnormal closure.
+            _socket.Abort();
+        }
+        catch (Exception ex)
+        {
+            // A fault barrier: a bug here must cost this leg (the session fails over), not the process.
+            UpstreamLog.LoopFailed(_logger, Id, BackendId, ex);
             _socket.Abort();
         }
         finally
@@ -265,6 +277,13 @@ internal sealed class WebSocketBackendConnection : IBackendConnection
             _writerStop.Cancel();
             _socket.Abort();
             return;
+        }
+        catch (Exception ex)
+        {
+            UpstreamLog.LoopFailed(_logger, Id, BackendId, ex);
+            _writerStop.Cancel();
+            _socket.Abort();
+            closure = WsMessage.AbnormalClosure();
         }
         finally
         {

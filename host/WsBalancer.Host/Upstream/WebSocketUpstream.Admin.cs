@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using WsBalancer.Host.Configuration;
@@ -67,6 +68,7 @@ internal sealed partial class WebSocketUpstream
             }
 
             _backends = _backends.Add(new UpstreamBackend(settings, _time));
+            PublishRotation();
         }
 
         UpstreamLog.BackendAdded(_logger, settings.Id, settings.Url);
@@ -111,6 +113,7 @@ internal sealed partial class WebSocketUpstream
             }
 
             _backends = _backends.Remove(backend);
+            PublishRotation();
         }
 
         UpstreamLog.BackendChanged(_logger, id, "deleted");
@@ -123,6 +126,12 @@ internal sealed partial class WebSocketUpstream
         if (backend is null)
         {
             return AdminResult.Failed;
+        }
+
+        // As the ancestor: resetting a breaker that is not tripped changes nothing an operator can see.
+        if (!backend.Breaker.Tripped)
+        {
+            return AdminResult.NoActionRequired;
         }
 
         backend.Breaker.Reset();
@@ -151,13 +160,33 @@ internal sealed partial class WebSocketUpstream
             return AdminResult.Failed;
         }
 
-        if (!backend.SetEnabled(enabled))
+        lock (_writeGate)
         {
-            return AdminResult.NoActionRequired;
+            if (!backend.SetEnabled(enabled))
+            {
+                return AdminResult.NoActionRequired;
+            }
+
+            PublishRotation();
         }
 
         UpstreamLog.BackendChanged(_logger, id, enabled ? "enabled" : "disabled");
         return AdminResult.Success;
+    }
+
+    /// <summary>Rebuilds the round-robin list from the enabled backends. Call under <c>_writeGate</c>.</summary>
+    private void PublishRotation()
+    {
+        var rotation = ImmutableArray.CreateBuilder<UpstreamBackend>(_backends.Length);
+        foreach (var backend in _backends)
+        {
+            if (backend.Enabled)
+            {
+                rotation.Add(backend);
+            }
+        }
+
+        _rotation = rotation.ToImmutable();
     }
 
     private static bool TryBuildSettings(NewBackend request, out BackendSettings settings, out string error)
@@ -200,7 +229,7 @@ internal sealed partial class WebSocketUpstream
         settings = new BackendSettings
         {
             Url = url,
-            Id = string.IsNullOrWhiteSpace(request.Id) ? BackendIds.FromUrl(request.Url) : request.Id.Trim(),
+            Id = string.IsNullOrWhiteSpace(request.Id) ? BackendId.FromUrl(request.Url) : request.Id.Trim(),
             PingTime = pingTime,
             HandshakeTimeout = handshakeTimeout,
             BreakerThreshold = request.BreakerThreshold ?? defaults.BreakerThreshold,

@@ -20,6 +20,7 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
     private readonly HttpMessageInvoker _invoker;
     private readonly Lock _writeGate = new();
     private ImmutableArray<UpstreamBackend> _backends = [];
+    private ImmutableArray<UpstreamBackend> _rotation = [];
     private uint _cursor = uint.MaxValue;
     private long _connectionCounter;
 
@@ -41,6 +42,8 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
         {
             _backends = _backends.Add(new UpstreamBackend(settings, time));
         }
+
+        _rotation = _backends;
     }
 
     /// <summary>The current backends, in round-robin order.</summary>
@@ -49,10 +52,11 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
 
     public async ValueTask<IBackendConnection> DialUpstreamAsync(BackendDialContext context, CancellationToken cancellationToken)
     {
-        var backends = Backends;
+        // Round robin over the enabled backends only, as the ancestor did, so disabling one shares its load evenly.
+        var backends = _rotation;
         if (backends.IsEmpty)
         {
-            throw new SystemUnavailableException("upstream", 0, "no backend is configured");
+            throw new SystemUnavailableException("upstream", 0, Backends.IsEmpty ? "no backend is configured" : "every backend is disabled");
         }
 
         var start = (int)(Interlocked.Increment(ref _cursor) % (uint)backends.Length);
@@ -89,9 +93,22 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
 
     private async Task<IBackendConnection> DialAsync(UpstreamBackend backend, BackendDialContext context, CancellationToken cancellationToken)
     {
-        var url = backend.UrlFor(context.Url);
+        ClientWebSocket socket;
+        Uri url;
+        try
+        {
+            url = backend.UrlFor(context.Url);
+            socket = CreateSocket(backend, context.DestHeaders);
+        }
+        catch (Exception ex) when (ex is ArgumentException or UriFormatException)
+        {
+            // The client's request cannot be expressed to a backend (an invalid subprotocol or path): its fault,
+            // not the backend's, so the breaker's trial (if this was one) is handed back.
+            backend.Breaker.Abandon();
+            throw new ConnectionDeclinedException(backend.Id, 400, $"request cannot be forwarded: {ex.Message}", ex);
+        }
+
         UpstreamLog.Dialing(_logger, backend.Id, url);
-        var socket = CreateSocket(backend, context.DestHeaders);
         using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         handshake.CancelAfter(backend.Settings.HandshakeTimeout);
         try
@@ -106,7 +123,13 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException or IOException)
         {
-            throw Failed(backend, socket, ex is OperationCanceledException ? "handshake timed out" : ex.Message, ex);
+            throw Failed(backend, socket, ex is OperationCanceledException ? "handshake timed out" : Describe(ex), ex);
+        }
+        catch
+        {
+            socket.Dispose();
+            backend.Breaker.Abandon();
+            throw;
         }
 
         if (backend.Breaker.RecordSuccess())
@@ -201,6 +224,18 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
         }
 
         return passed;
+    }
+
+    /// <summary>The outer message plus the innermost cause ("Unable to connect…: Connection refused").</summary>
+    private static string Describe(Exception ex)
+    {
+        var inner = ex;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return ReferenceEquals(inner, ex) ? ex.Message : $"{ex.Message}: {inner.Message}";
     }
 
     private static UpstreamBackend? FindIn(ImmutableArray<UpstreamBackend> backends, string? id)

@@ -91,7 +91,7 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--data-dir", "--data-dir", "x")]
+    [InlineData("--data-directory", "--data-directory", "x")]
     [InlineData("-verbose", "-verbose")]
     [InlineData("--verbose", "--verbose=true")]
     [InlineData("positional", "positional")]

@@ -11,12 +11,12 @@ public sealed class HelpTextTests
         "FE_ADDR", "FE_READ_TIMEOUT", "FE_WRITE_TIMEOUT", "FE_MAX_HDR_BYTES", "FE_RB_SIZE", "FE_WB_SIZE", "FE_TRUST_XFF",
         "BLOCK_HEADERS", "RECONNECT_HDR", "ENABLE_INST", "LOG_LEVEL", "ADM_ADDR", "ADM_READ_TIMEOUT", "ADM_WRITE_TIMEOUT",
         "ADM_MAX_HDR_BYTES", "BE_URLS", "BE_URL_IDS", "BE_PING_TIME", "BE_RB_SIZE", "BE_WB_SIZE", "BE_BREAKER_THRESHOLD",
-        "BE_HANDSHAKE_TIMEOUT", "BE_PASS_HEADERS", "BE_ABNORMAL_CLOSE_CODES",
+        "BE_HANDSHAKE_TIMEOUT", "BE_PASS_HEADERS", "BE_ABNORMAL_CLOSE_CODES", "DATA_DIR", "ADM_TOKEN", "ADM_ALLOW_INSECURE",
     ];
 
     [Theory]
     [MemberData(nameof(EnvironmentVariables))]
-    public void Build_EveryAncestorVariable_Listed(string name)
+    public void Build_EveryEnvironmentVariable_Listed(string name)
     {
         Assert.Contains(name, Help, StringComparison.Ordinal);
     }
@@ -25,6 +25,8 @@ public sealed class HelpTextTests
     [InlineData("--config")]
     [InlineData("-config")]
     [InlineData("--demo")]
+    [InlineData("--data-dir DIR")]
+    [InlineData(":memory:")]
     [InlineData("--help")]
     [InlineData("-h")]
     [InlineData("--section:key=value")]
@@ -57,6 +59,9 @@ public sealed class HelpTextTests
     [InlineData("server.frontend.read-timeout", "10s")]
     [InlineData("server.max-pending-bytes", "8MiB")]
     [InlineData("server.failover-drain-timeout", "5s")]
+    [InlineData("server.data-dir", "data")]
+    [InlineData("server.admin.token", "(none)")]
+    [InlineData("server.admin.allow-insecure", "false")]
     [InlineData("ping-time", "10m0s")]
     [InlineData("abnormal-close-codes", "1001,1005,1006,1011,1013")]
     public void Build_Defaults_MatchSettings(string key, string expectedDefault)

@@ -13,7 +13,9 @@ public sealed class YamlConfigFileTests : IDisposable
     {
         var settings = _sandbox.Load();
 
-        Assert.Equal(new BalancerSettings().Server, settings.Server with { BlockHeaders = new BalancerSettings().Server.BlockHeaders });
+        Assert.Equal(
+            new BalancerSettings().Server with { DataDirectory = Path.Combine(_sandbox.BaseDirectory, "data") },
+            settings.Server with { BlockHeaders = new BalancerSettings().Server.BlockHeaders });
         var server = settings.Server;
         Assert.Equal(ListenAddress.Parse(":8080"), server.Frontend.Address);
         Assert.Equal(ListenAddress.Parse("127.0.0.1:8081"), server.Admin.Address);

@@ -19,7 +19,9 @@ public sealed class BackendConnection
     private readonly SemaphoreSlim _arrived = new(0);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _lifetimeGate = new();
     private volatile bool _closing;
+    private bool _finished;
 
     public BackendConnection(string backendName, WebSocket socket, string target, IReadOnlyDictionary<string, string> headers, string[] offeredSubprotocols, string? subprotocol, Func<bool> echo, Action abort)
     {
@@ -102,11 +104,20 @@ public sealed class BackendConnection
         }
     }
 
+    /// <summary>Drops the TCP connection. A no-op once the request has finished: Kestrel recycles its context.</summary>
     public void Abort()
     {
-        _closing = true;
-        _abort();
-        _socket.Abort();
+        lock (_lifetimeGate)
+        {
+            _closing = true;
+            if (_finished)
+            {
+                return;
+            }
+
+            _abort();
+            _socket.Abort();
+        }
     }
 
     internal async Task RunAsync(CancellationToken cancellationToken)
@@ -183,6 +194,11 @@ public sealed class BackendConnection
         }
         finally
         {
+            lock (_lifetimeGate)
+            {
+                _finished = true;
+            }
+
             _ended.TrySetResult();
         }
     }

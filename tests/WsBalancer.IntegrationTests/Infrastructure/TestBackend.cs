@@ -57,6 +57,12 @@ public sealed class TestBackend : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("WSB_TEST_LOG_FILE") is { } logFile)
+        {
+            builder.Logging.AddProvider(new FileLoggerProvider(logFile + "." + name + ".backend"));
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        }
+
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         var backend = new TestBackend(app, name);

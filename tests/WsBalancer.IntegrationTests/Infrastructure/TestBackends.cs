@@ -22,22 +22,25 @@ public sealed class TestBackends : IAsyncDisposable, IEnumerable<TestBackend>
         return new TestBackends(all);
     }
 
-    /// <summary>Closes every open connection on every backend with <paramref name="code"/>.</summary>
+    /// <summary>Closes every connection open right now with <paramref name="code"/> (not the replacements it causes).</summary>
     public async Task CloseCurrentAsync(WebSocketCloseStatus code, string reason)
     {
-        foreach (var backend in All)
+        foreach (var connection in OpenNow())
         {
-            await backend.CloseAllAsync(code, reason);
+            await connection.CloseAsync(code, reason);
         }
     }
 
+    /// <summary>Drops every connection open right now (not the replacements it causes).</summary>
     public void AbortCurrent()
     {
-        foreach (var backend in All)
+        foreach (var connection in OpenNow())
         {
-            backend.AbortAll();
+            connection.Abort();
         }
     }
+
+    private List<BackendConnection> OpenNow() => [.. All.SelectMany(b => b.OpenConnections)];
 
     /// <summary>Waits until the backends together have accepted <paramref name="count"/> connections.</summary>
     public async Task WaitForTotalConnectionsAsync(int count, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Hosting;
 using WsBalancer.Host.Sessions;
@@ -41,7 +42,7 @@ public sealed class TestBalancer : IAsyncDisposable
         {
             Frontend = new ListenerSettings { Address = ListenAddress.Parse("127.0.0.1:0") },
             Admin = new ListenerSettings { Address = ListenAddress.Parse("127.0.0.1:0") },
-            LoggingLevel = "ERROR",
+            LoggingLevel = Environment.GetEnvironmentVariable("WSB_TEST_LOG_LEVEL") ?? "ERROR",
         };
         var settings = new BalancerSettings
         {
@@ -52,7 +53,19 @@ public sealed class TestBalancer : IAsyncDisposable
                 return backend?.Invoke(defaults) ?? defaults;
             })],
         };
-        var host = await BalancerHost.StartAsync(settings, services, cancellationToken);
+        var logFile = Environment.GetEnvironmentVariable("WSB_TEST_LOG_FILE");
+        var host = await BalancerHost.StartAsync(
+            settings,
+            collection =>
+            {
+                if (logFile is not null)
+                {
+                    collection.AddSingleton<ILoggerProvider>(new FileLoggerProvider(logFile));
+                }
+
+                services?.Invoke(collection);
+            },
+            cancellationToken);
         return new TestBalancer(host);
     }
 
@@ -103,6 +116,22 @@ public sealed class TestBalancer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Waits until the only session has completed <paramref name="count"/> failovers: the balancer, not just the
+    /// backend, has the new leg (a backend accepts before the balancer has read its 101).
+    /// </summary>
+    internal async Task WaitForReconnectsAsync(int count, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeouts.Linked(cancellationToken);
+        while (Sessions.Sessions.SingleOrDefault()?.Reconnects < count)
+        {
+            await Task.Delay(5, timeout.Token); // no event for "failover done": polled, bounded by the timeout
+        }
+    }
+
+    /// <summary>Stops the balancer the way SIGTERM does (live sessions are ended), leaving disposal for later.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => _host.StopAsync(cancellationToken);
 
     /// <summary>Every backend leg must be closed and counted out once its session ended: nothing leaks.</summary>
     private async Task WaitForNoBackendConnectionsAsync(CancellationToken cancellationToken)

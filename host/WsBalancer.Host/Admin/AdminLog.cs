@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Logging;
+
+namespace WsBalancer.Host.Admin;
+
+// Event ids 1700-1799 belong to Admin. Never renumber or reuse one.
+internal static partial class AdminLog
+{
+    // The presented credential is never logged, only that it was wrong or missing.
+    [LoggerMessage(1701, LogLevel.Warning, "Admin request to {Path} from {RemoteAddress} refused: missing or wrong bearer token.")]
+    public static partial void Unauthorized(ILogger logger, string path, string? remoteAddress);
+
+    [LoggerMessage(1702, LogLevel.Warning, "The admin API listens on {Address} without a token (server.admin.allow-insecure is true).")]
+    public static partial void InsecureAdmin(ILogger logger, string address);
+}

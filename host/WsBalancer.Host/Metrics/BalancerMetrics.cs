@@ -1,0 +1,158 @@
+using System.Diagnostics.Metrics;
+using Prometheus;
+using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Upstream;
+
+namespace WsBalancer.Host.Metrics;
+
+/// <summary>
+/// The balancer's instruments, on one <see cref="Meter"/> named <c>WsBalancer</c> per host, and the Prometheus
+/// registry they are exported through. Recording is thread-safe and, once a label set exists, allocation-free.
+/// </summary>
+/// <remarks>
+/// prometheus-net's <see cref="MeterAdapter"/> names a series <c>{meter}_{instrument}</c> in lower case and adds no
+/// suffix (it exports .NET counters as Prometheus gauges, so no <c>_total</c> is appended), hence the instrument
+/// names below are the exposed names without the <c>wsbalancer_</c> prefix.
+/// </remarks>
+internal sealed class BalancerMetrics : IDisposable
+{
+    /// <summary>The meter's name, which prometheus-net turns into the <c>wsbalancer_</c> prefix.</summary>
+    public const string MeterName = "WsBalancer";
+
+    // Breaker gauge values. BreakerState numbers its members differently (Open = 1): map with BreakerValue.
+
+    /// <summary>Gauge value of a closed breaker.</summary>
+    public const int BreakerClosed = 0;
+
+    /// <summary>Gauge value of a half-open breaker (one trial dial allowed).</summary>
+    public const int BreakerHalfOpen = 1;
+
+    /// <summary>Gauge value of an open breaker.</summary>
+    public const int BreakerOpen = 2;
+
+    // The ancestor's buckets, in bytes.
+    private static readonly int[] MessageSizeBoundaries = [128, 256, 512, 1024, 2048, 5120];
+    private static readonly double[] MessageSizeBuckets = Array.ConvertAll(MessageSizeBoundaries, bytes => (double)bytes);
+
+    // 1 s to 1 day: sessions of chargers and terminals live for hours.
+    private static readonly double[] SessionDurationBuckets = [1, 10, 60, 300, 1800, 3600, 21600, 86400];
+
+    // Tags built once, so recording allocates nothing.
+    private static readonly KeyValuePair<string, object?> ToBackend = new("direction", "f2b");
+    private static readonly KeyValuePair<string, object?> ToClient = new("direction", "b2f");
+    private static readonly KeyValuePair<string, object?> Abnormal = new("reason", "abnormal");
+    private static readonly KeyValuePair<string, object?> Administrative = new("reason", "administrative");
+    private static readonly KeyValuePair<string, object?> DroppedByNull = new("reason", "null");
+    private static readonly KeyValuePair<string, object?> DroppedByError = new("reason", "error");
+
+    private readonly bool _instrumentation;
+    private readonly Counter<long> _newSession;
+    private readonly Histogram<int> _messageSize;
+    private readonly Histogram<double> _sessionDuration;
+    private readonly Counter<long> _failovers;
+    private readonly Counter<long> _dialFailures;
+    private readonly Counter<long> _valveDropped;
+    private readonly Meter _meter;
+    private readonly PrometheusExport _export;
+    private Func<long>? _activeSessions;
+    private Func<long>? _pendingMessages;
+    private Func<IEnumerable<(string Backend, int State)>>? _breakers;
+
+    public BalancerMetrics(IMeterFactory meterFactory, ServerSettings settings)
+    {
+        _instrumentation = settings.EnableInstrumentation;
+        // From the DI factory, not `new Meter`: each host (and each test's service provider) gets its own meter.
+        _meter = meterFactory.Create(MeterName);
+        _newSession = _meter.CreateCounter<long>("new_session", "{session}", "Client sessions accepted (a failover is not a new session).");
+        _messageSize = _meter.CreateHistogram("message_size", "By", "Sizes of messages crossing the balancer (with enable-instrumentation).",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = MessageSizeBoundaries });
+        _sessionDuration = _meter.CreateHistogram("session_duration_seconds", "s", "Lifetimes of ended client sessions.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SessionDurationBuckets });
+        _failovers = _meter.CreateCounter<long>("failovers_total", "{failover}", "Sessions moved off a backend.");
+        _dialFailures = _meter.CreateCounter<long>("dial_failures_total", "{dial}", "Backend dials that did not give a connection.");
+        _valveDropped = _meter.CreateCounter<long>("valve_dropped_messages_total", "{message}", "Messages dropped by a valve.");
+        _meter.CreateObservableGauge("active_sessions", ObserveActive, "{session}", "Client sessions currently open.");
+        _meter.CreateObservableGauge("pending_messages", ObservePendingMessages, "{message}", "Client messages waiting in pending queues.");
+        _meter.CreateObservableGauge("backend_breaker_state", ObserveBreakerStates, null, "Circuit breaker per backend: 0 closed, 1 half-open, 2 open.");
+        _export = new PrometheusExport(_meter, ResolveBuckets);
+    }
+
+    /// <summary>The registry holding this host's series, and only those.</summary>
+    public CollectorRegistry Registry => _export.Registry;
+
+    /// <summary>Maps the breaker's own enum onto the gauge's scale (0 closed, 1 half-open, 2 open).</summary>
+    public static int BreakerValue(BreakerState state) => state switch
+    {
+        BreakerState.HalfOpen => BreakerHalfOpen,
+        BreakerState.Open => BreakerOpen,
+        _ => BreakerClosed,
+    };
+
+    /// <summary>A client session got its first backend. Called by <see cref="MetricsSessionListener"/>, not by the host.</summary>
+    public void SessionStarted(string frontendId, string backendId) =>
+        _newSession.Add(1, new KeyValuePair<string, object?>("frontend", frontendId), new KeyValuePair<string, object?>("backend", backendId));
+
+    /// <summary>A client session ended: called once per client session, whatever its failovers.</summary>
+    public void SessionEnded(TimeSpan duration) => _sessionDuration.Record(duration.TotalSeconds);
+
+    /// <summary>A session left <paramref name="fromBackend"/>.</summary>
+    /// <remarks>Abnormal: when recovery from a broken leg begins (the session has left that backend whether or not
+    /// another is found). Administrative: once the new leg is dialed (a move that found no backend moved nothing).</remarks>
+    public void Failover(string fromBackend, bool administrative) =>
+        _failovers.Add(1, new KeyValuePair<string, object?>("from_backend", fromBackend), administrative ? Administrative : Abnormal);
+
+    /// <summary>A dial to <paramref name="backend"/> failed; <paramref name="reason"/> is one of <see cref="DialFailureReason"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An unknown reason: labels must stay a closed set.</exception>
+    public void DialFailed(string backend, string reason) =>
+        _dialFailures.Add(1, new KeyValuePair<string, object?>("backend", backend), new KeyValuePair<string, object?>("reason", DialFailureReason.Validate(reason)));
+
+    /// <summary>A valve dropped a message: it returned null, or it threw (<paramref name="error"/>).</summary>
+    public void ValveDropped(string valve, bool error) =>
+        _valveDropped.Add(1, new KeyValuePair<string, object?>("valve", valve), error ? DroppedByError : DroppedByNull);
+
+    /// <summary>One message crossed the balancer. A no-op unless enable-instrumentation is on.</summary>
+    public void MessageSize(bool toBackend, int bytes)
+    {
+        if (_instrumentation)
+        {
+            _messageSize.Record(bytes, toBackend ? ToBackend : ToClient);
+        }
+    }
+
+    /// <summary>Reads the breakers at each scrape. Values: <see cref="BreakerClosed"/>, <see cref="BreakerHalfOpen"/>, <see cref="BreakerOpen"/>.</summary>
+    public void ObserveBreakers(Func<IEnumerable<(string Backend, int State)>> breakers) => Volatile.Write(ref _breakers, breakers);
+
+    /// <summary>Reads the number of pending client messages (all sessions) at each scrape.</summary>
+    public void ObservePending(Func<long> pendingMessages) => Volatile.Write(ref _pendingMessages, pendingMessages);
+
+    /// <summary>Reads the number of open client sessions at each scrape.</summary>
+    // Observed rather than counted up and down: the session registry is the one truth (the admin API lists it),
+    // and the adapter forgets a series idle past its expiry, which would restart an up-down count from zero.
+    public void ObserveActiveSessions(Func<long> activeSessions) => Volatile.Write(ref _activeSessions, activeSessions);
+
+    public void Dispose() => _export.Dispose();
+
+    private IEnumerable<Measurement<long>> ObserveActive() =>
+        Volatile.Read(ref _activeSessions) is { } read ? [new Measurement<long>(read())] : [];
+
+    private IEnumerable<Measurement<long>> ObservePendingMessages() =>
+        Volatile.Read(ref _pendingMessages) is { } read ? [new Measurement<long>(read())] : [];
+
+    private IEnumerable<Measurement<int>> ObserveBreakerStates()
+    {
+        if (Volatile.Read(ref _breakers) is not { } read)
+        {
+            yield break;
+        }
+
+        foreach (var (backend, state) in read())
+        {
+            yield return new Measurement<int>(state, new KeyValuePair<string, object?>("backend", backend));
+        }
+    }
+
+    private double[] ResolveBuckets(Instrument instrument) =>
+        ReferenceEquals(instrument, _messageSize) ? MessageSizeBuckets
+        : ReferenceEquals(instrument, _sessionDuration) ? SessionDurationBuckets
+        : throw new InvalidOperationException($"No buckets defined for histogram {instrument.Name}.");
+}
