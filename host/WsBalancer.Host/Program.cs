@@ -1,6 +1,7 @@
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Demo;
 using WsBalancer.Host.Hosting;
+using WsBalancer.Host.Storage;
 
 // Exit codes: 0 normal stop, 2 bad configuration (one line naming the key), 1 failed to start.
 try
@@ -19,6 +20,12 @@ catch (ConfigurationErrorException ex)
     Console.Error.WriteLine(ex.Message);
     return 2;
 }
+catch (StorageException ex)
+{
+    // The database file is left exactly as it was found; the operator decides what to do with it.
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
 
 /// <summary>Runs the balancer until Ctrl+C or SIGTERM, with demo backends when asked.</summary>
 internal static class BalancerProcess
@@ -29,12 +36,6 @@ internal static class BalancerProcess
         if (demo is not null)
         {
             settings = demo.Apply(settings);
-        }
-
-        if (settings.Backends.Count == 0)
-        {
-            Console.Error.WriteLine("invalid configuration: upstream.backends: expected at least one backend (a config file, BE_URLS, or --demo)");
-            return 2;
         }
 
         BalancerHost host;
@@ -51,6 +52,12 @@ internal static class BalancerProcess
         await using (host)
         {
             Console.Out.WriteLine($"WsBalancer listening: frontend {host.FrontendUri} admin {host.AdminUri}");
+            if (!host.HasBackends)
+            {
+                // Backends added through the admin API persist, so an empty start is legitimate; say what to do.
+                Console.Error.WriteLine("warning: no backend is configured yet (upstream.backends, BE_URLS, or POST /backend/add); new clients get 502 until one is added");
+            }
+
             demo?.PrintWelcome(host, Console.Out);
             await host.WaitForShutdownAsync(CancellationToken.None);
         }

@@ -14,9 +14,13 @@ internal sealed class DemoSetup : IAsyncDisposable
     public static async Task<DemoSetup> StartAsync(CancellationToken cancellationToken) =>
         new([await DemoEchoBackend.StartAsync("echo-1", cancellationToken), await DemoEchoBackend.StartAsync("echo-2", cancellationToken)]);
 
-    /// <summary>Adds the echo backends to whatever backends the configuration already names.</summary>
+    /// <summary>
+    /// Adds the echo backends to whatever backends the configuration already names. The demo keeps its backend
+    /// registry in memory: its echo backends live on new ports each run, and a first try should leave no files behind.
+    /// </summary>
     public BalancerSettings Apply(BalancerSettings settings) => settings with
     {
+        Server = settings.Server with { DataDirectory = ServerSettings.InMemoryDataDirectory },
         Backends = [.. settings.Backends, .. _backends.Select(b => new BackendSettings { Url = b.Url, Id = b.Name })],
     };
 

@@ -7,7 +7,9 @@ using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Admin;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Frontend;
+using WsBalancer.Host.Metrics;
 using WsBalancer.Host.Sessions;
+using WsBalancer.Host.Storage;
 using WsBalancer.Host.Upstream;
 using WsBalancer.Sdk;
 
@@ -33,6 +35,9 @@ internal sealed class BalancerHost : IAsyncDisposable
     public Uri AdminUri { get; private set; } = null!;
 
     public IServiceProvider Services => _frontend.Services;
+
+    /// <summary>True when the built-in upstream knows at least one backend (from the configuration or the database).</summary>
+    public bool HasBackends => !Services.GetRequiredService<WebSocketUpstream>().Backends.IsEmpty;
 
     /// <summary>Builds and starts both servers.</summary>
     /// <param name="settings">The validated configuration.</param>
@@ -72,8 +77,22 @@ internal sealed class BalancerHost : IAsyncDisposable
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new FrontendState(settings.Server.Frontend.Address));
         services.AddSingleton<SessionRegistry>();
-        services.AddSingleton(sp => new WebSocketUpstream(
-            settings.Backends, settings.Server, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<WebSocketUpstream>>()));
+
+        // First, so the metrics valve is outermost: it sees client messages before, and backend messages after, every other valve.
+        services.AddBalancerMetrics();
+        services.AddSingleton(sp => BackendRegistry.Open(settings.Server.DataDirectory, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BackendRegistry>>()));
+        services.AddSingleton(sp =>
+        {
+            var registry = sp.GetRequiredService<BackendRegistry>();
+            var initial = registry.Reconcile(settings.Backends).Select(r => new InitialBackend(r.Settings, r.Enabled));
+            return new WebSocketUpstream(
+                initial,
+                registry,
+                sp.GetRequiredService<BalancerMetrics>(),
+                settings.Server,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<WebSocketUpstream>>());
+        });
         services.AddSingleton<IBackendDialer>(sp => sp.GetRequiredService<WebSocketUpstream>());
         services.AddSingleton(sp => new SessionServices(
             settings.Server,
@@ -81,6 +100,7 @@ internal sealed class BalancerHost : IAsyncDisposable
             [.. sp.GetServices<IValveProvider>()],
             [.. sp.GetServices<ISessionListener>()],
             sp.GetRequiredService<SessionRegistry>(),
+            sp.GetRequiredService<BalancerMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Sessions"),
             sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
@@ -88,10 +108,22 @@ internal sealed class BalancerHost : IAsyncDisposable
         configureServices?.Invoke(services);
 
         var app = builder.Build();
+        ObserveGauges(app.Services);
         app.UseWebSockets();
         var endpoint = app.Services.GetRequiredService<FrontendEndpoint>();
         app.Run(endpoint.HandleAsync);
         return app;
+    }
+
+    /// <summary>The gauges read live state when scraped, so they cannot drift from it.</summary>
+    private static void ObserveGauges(IServiceProvider services)
+    {
+        var metrics = services.GetRequiredService<BalancerMetrics>();
+        var sessions = services.GetRequiredService<SessionRegistry>();
+        var upstream = services.GetRequiredService<WebSocketUpstream>();
+        metrics.ObserveActiveSessions(() => sessions.Count);
+        metrics.ObservePending(() => sessions.Sessions.Sum(s => (long)s.PendingMessages));
+        metrics.ObserveBreakers(() => upstream.Backends.Select(b => (b.Id, BalancerMetrics.BreakerValue(b.Breaker.State))));
     }
 
     private static WebApplication BuildAdmin(BalancerSettings settings, IServiceProvider core)
@@ -107,6 +139,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         builder.Services.AddSingleton(core.GetRequiredService<SessionRegistry>());
         builder.Services.AddSingleton(core.GetRequiredService<FrontendState>());
         builder.Services.AddSingleton(core.GetRequiredService<IBackendDialer>());
+        builder.Services.AddSingleton(core.GetRequiredService<BalancerMetrics>());
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Admin");
         if (settings.Server.AdminToken is null && !settings.Server.Admin.Address.IsLoopback)
@@ -116,6 +149,7 @@ internal sealed class BalancerHost : IAsyncDisposable
 
         app.UseAdminToken(settings.Server.AdminToken, logger);
         app.MapAdminApi();
+        app.MapPrometheusMetrics();
         return app;
     }
 

@@ -14,7 +14,7 @@ namespace WsBalancer.Host.Metrics;
 /// suffix (it exports .NET counters as Prometheus gauges, so no <c>_total</c> is appended), hence the instrument
 /// names below are the exposed names without the <c>wsbalancer_</c> prefix.
 /// </remarks>
-internal sealed class BalancerMetrics : IDisposable
+internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
 {
     /// <summary>The meter's name, which prometheus-net turns into the <c>wsbalancer_</c> prefix.</summary>
     public const string MeterName = "WsBalancer";

@@ -14,6 +14,7 @@ internal sealed partial class BalancerSession
     {
         var old = _leg;
         SessionsLog.FailoverStarted(_logger, Id, old.Connection.BackendId, "backend lost");
+        _services.Metrics.Failover(old.Connection.BackendId, administrative: false);
         _queue.BeginHolding();
         await ReleaseLegAsync(old);
         var unsent = old.Connection.TakeUnsent();
@@ -67,6 +68,7 @@ internal sealed partial class BalancerSession
             return;
         }
 
+        _services.Metrics.Failover(old.Connection.BackendId, administrative: true);
         old.Reader.Detach();
         await old.Connection.CloseAsync();
         var unsent = old.Connection.TakeUnsent();

@@ -33,6 +33,7 @@ internal sealed partial class BalancerSession
     private long _messagesReceived;
     private long _messagesSent;
     private int _reconnects;
+    private bool _ended;
 
     public BalancerSession(string id, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, SessionServices services)
     {
@@ -122,13 +123,37 @@ internal sealed partial class BalancerSession
     private void Post(SessionCommand command)
     {
         _commands.Enqueue(command);
-        try
+        if (Volatile.Read(ref _ended))
         {
-            _wake.Cancel();
+            FailPendingCommands(); // the pump is gone: nobody else would ever answer
+            return;
         }
-        catch (ObjectDisposedException)
+
+        // The pump swaps in a new wake source before disposing the old one, so a disposed source means a newer one exists.
+        while (true)
         {
-            command.Outcome?.TrySetResult(FailoverResult.Failed("session is ending"));
+            var wake = Volatile.Read(ref _wake);
+            try
+            {
+                wake.Cancel();
+                return;
+            }
+            catch (ObjectDisposedException) when (!ReferenceEquals(wake, Volatile.Read(ref _wake)))
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+                FailPendingCommands();
+                return;
+            }
+        }
+    }
+
+    private void FailPendingCommands()
+    {
+        while (_commands.TryDequeue(out var command))
+        {
+            command.Outcome?.TrySetResult(FailoverResult.Failed("session ended"));
         }
     }
 
@@ -244,6 +269,20 @@ internal sealed partial class BalancerSession
             var send = _leg.Send.Reader;
             if (!send.TryRead(out var message))
             {
+                // Commands are looked at before every wait; a command posted during the wait cancels the wake token.
+                if (_commands.TryDequeue(out var command))
+                {
+                    if (command.Outcome is null)
+                    {
+                        _endReason ??= SessionEndReason.Aborted;
+                        await _client.CloseAsync(1000, "session aborted by the administrator");
+                        return SessionEndReason.Aborted;
+                    }
+
+                    await MoveAsync(command.Outcome);
+                    continue;
+                }
+
                 try
                 {
                     if (!await send.WaitToReadAsync(_wake.Token))
@@ -257,20 +296,9 @@ internal sealed partial class BalancerSession
                 }
                 catch (OperationCanceledException) when (!_lifetime.IsCancellationRequested)
                 {
-                    _wake.Dispose();
-                    _wake = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-                    while (_commands.TryDequeue(out var command))
-                    {
-                        if (command.Outcome is null)
-                        {
-                            _endReason ??= SessionEndReason.Aborted;
-                            await _client.CloseAsync(1000, "session aborted by the administrator");
-                            return SessionEndReason.Aborted;
-                        }
-
-                        await MoveAsync(command.Outcome);
-                    }
-
+                    var spent = _wake;
+                    Volatile.Write(ref _wake, CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token));
+                    spent.Dispose();
                     continue;
                 }
             }
@@ -356,7 +384,16 @@ internal sealed partial class BalancerSession
         _readerStop.Cancel();
         CancelLifetime();
         await reader;
-        await ReleaseLegAsync(_leg);
+        try
+        {
+            await ReleaseLegAsync(_leg);
+        }
+        catch (Exception ex)
+        {
+            // The leg may be a plugin's: its failure to close must not keep the session from being cleaned up.
+            SessionsLog.Failed(_logger, Id, ex);
+        }
+
         _queue.Complete();
         _services.Registry.Remove(this);
         if (_pair is not null)
@@ -364,11 +401,10 @@ internal sealed partial class BalancerSession
             NotifyTerminated(_pair);
         }
 
-        while (_commands.TryDequeue(out var command))
-        {
-            command.Outcome?.TrySetResult(FailoverResult.Failed("session ended"));
-        }
+        Volatile.Write(ref _ended, true);
+        FailPendingCommands();
 
+        _services.Metrics.SessionEnded(_services.Time.GetUtcNow() - StartedAt);
         _wake.Dispose();
         _lifetime.Dispose();
         _readerStop.Dispose();
@@ -387,7 +423,7 @@ internal sealed partial class BalancerSession
     {
         var pair = new ProxySession(_client, leg.Connection);
         _pair = pair;
-        _valves = ValveChain.Build(_services.ValveProviders, pair, _logger);
+        _valves = ValveChain.Build(_services.ValveProviders, pair, _services.Metrics, _logger);
         leg.Connection.Start();
         foreach (var listener in _services.Listeners)
         {

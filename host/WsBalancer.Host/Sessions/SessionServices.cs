@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Metrics;
 using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Sessions;
@@ -11,6 +12,7 @@ internal sealed record SessionServices(
     IReadOnlyList<IValveProvider> ValveProviders,
     IReadOnlyList<ISessionListener> Listeners,
     SessionRegistry Registry,
+    BalancerMetrics Metrics,
     TimeProvider Time,
     ILogger Logger,
     CancellationToken Stopping);

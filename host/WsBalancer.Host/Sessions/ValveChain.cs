@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using WsBalancer.Host.Metrics;
 using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Sessions;
@@ -9,15 +10,17 @@ namespace WsBalancer.Host.Sessions;
 /// </summary>
 internal sealed class ValveChain
 {
-    public static readonly ValveChain Empty = new([], null!, string.Empty);
+    public static readonly ValveChain Empty = new([], null!, null!, string.Empty);
 
     private readonly IReadOnlyList<IMessageValve> _valves;
+    private readonly BalancerMetrics _metrics;
     private readonly ILogger _logger;
     private readonly string _sessionId;
 
-    public ValveChain(IReadOnlyList<IMessageValve> valves, ILogger logger, string sessionId)
+    public ValveChain(IReadOnlyList<IMessageValve> valves, BalancerMetrics metrics, ILogger logger, string sessionId)
     {
         _valves = valves;
+        _metrics = metrics;
         _logger = logger;
         _sessionId = sessionId;
     }
@@ -25,7 +28,7 @@ internal sealed class ValveChain
     public bool IsEmpty => _valves.Count == 0;
 
     /// <summary>Asks every provider, in registration order, for its valves; a failing provider adds none.</summary>
-    public static ValveChain Build(IReadOnlyList<IValveProvider> providers, ProxySession session, ILogger logger)
+    public static ValveChain Build(IReadOnlyList<IValveProvider> providers, ProxySession session, BalancerMetrics metrics, ILogger logger)
     {
         if (providers.Count == 0)
         {
@@ -45,7 +48,7 @@ internal sealed class ValveChain
             }
         }
 
-        return valves.Count == 0 ? Empty : new ValveChain(valves, logger, session.Frontend.Id);
+        return valves.Count == 0 ? Empty : new ValveChain(valves, metrics, logger, session.Frontend.Id);
     }
 
     public ValueTask<WsMessage?> BeforeTransmitAsync(WsMessage message) =>
@@ -60,6 +63,7 @@ internal sealed class ValveChain
         for (var i = 0; i < _valves.Count && current is not null; i++)
         {
             var valve = toBackend ? _valves[i] : _valves[_valves.Count - 1 - i];
+            var failed = false;
             try
             {
                 current = toBackend ? await valve.BeforeTransmitAsync(current) : await valve.AfterReceiveAsync(current);
@@ -68,11 +72,14 @@ internal sealed class ValveChain
             {
                 SessionsLog.ValveFailed(_logger, _sessionId, valve.GetType().FullName ?? "?", ex);
                 current = null;
+                failed = true;
             }
 
             if (current is null)
             {
-                SessionsLog.MessageDropped(_logger, _sessionId, valve.GetType().FullName ?? "?", message.Data.Length);
+                var name = valve.GetType().FullName ?? "?";
+                SessionsLog.MessageDropped(_logger, _sessionId, name, message.Data.Length);
+                _metrics.ValveDropped(name, failed);
             }
         }
 

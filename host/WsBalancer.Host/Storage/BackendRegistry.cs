@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Upstream;
 
 namespace WsBalancer.Host.Storage;
 
@@ -12,7 +13,7 @@ namespace WsBalancer.Host.Storage;
 /// Writers are serialized by one lock and each change is stored before it is published; <see cref="Live"/> is an
 /// immutable snapshot read without locks. LiteDB's API is synchronous, so callers keep it off the data plane.
 /// </remarks>
-internal sealed class BackendRegistry : IDisposable
+internal sealed class BackendRegistry : IBackendStore, IDisposable
 {
     private readonly BackendDatabase _database;
     private readonly TimeProvider _time;

@@ -67,6 +67,12 @@ internal sealed partial class WebSocketUpstream
                 }
             }
 
+            // Stored first: a backend the API reported as added must survive a restart.
+            if (_store?.Add(settings) is { } refused)
+            {
+                return Failed(refused);
+            }
+
             _backends = _backends.Add(new UpstreamBackend(settings, _time));
             PublishRotation();
         }
@@ -112,6 +118,7 @@ internal sealed partial class WebSocketUpstream
                 return AdminResult.Failed;
             }
 
+            _store?.Delete(id);
             _backends = _backends.Remove(backend);
             PublishRotation();
         }
@@ -162,11 +169,13 @@ internal sealed partial class WebSocketUpstream
 
         lock (_writeGate)
         {
-            if (!backend.SetEnabled(enabled))
+            if (backend.Enabled == enabled)
             {
                 return AdminResult.NoActionRequired;
             }
 
+            _store?.SetEnabled(id, enabled);
+            backend.SetEnabled(enabled);
             PublishRotation();
         }
 

@@ -13,6 +13,8 @@ namespace WsBalancer.Host.Upstream;
 /// </summary>
 internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDisposable
 {
+    private readonly IBackendStore? _store;
+    private readonly IUpstreamObserver? _observer;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int _maxMessageBytes;
@@ -24,8 +26,16 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
     private uint _cursor = uint.MaxValue;
     private long _connectionCounter;
 
-    public WebSocketUpstream(IEnumerable<BackendSettings> backends, ServerSettings server, TimeProvider time, ILogger<WebSocketUpstream> logger)
+    public WebSocketUpstream(
+        IEnumerable<InitialBackend> backends,
+        IBackendStore? store,
+        IUpstreamObserver? observer,
+        ServerSettings server,
+        TimeProvider time,
+        ILogger<WebSocketUpstream> logger)
     {
+        _store = store;
+        _observer = observer;
         _time = time;
         _logger = logger;
         _maxMessageBytes = server.MaxMessageBytes;
@@ -38,12 +48,14 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
             AllowAutoRedirect = false,
             UseCookies = false,
         });
-        foreach (var settings in backends)
+        foreach (var initial in backends)
         {
-            _backends = _backends.Add(new UpstreamBackend(settings, time));
+            var backend = new UpstreamBackend(initial.Settings, time);
+            backend.SetEnabled(initial.Enabled);
+            _backends = _backends.Add(backend);
         }
 
-        _rotation = _backends;
+        PublishRotation();
     }
 
     /// <summary>The current backends, in round-robin order.</summary>
@@ -69,8 +81,14 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
         {
             var backend = i < backends.Length ? backends[(start + i) % backends.Length] : FindIn(backends, leaving);
             var isLeaving = backend is not null && backend.Id == leaving;
-            if (backend is null || (isLeaving && i < backends.Length) || !backend.Enabled || !backend.Breaker.TryAcquire())
+            if (backend is null || (isLeaving && i < backends.Length) || !backend.Enabled)
             {
+                continue;
+            }
+
+            if (!backend.Breaker.TryAcquire())
+            {
+                _observer?.DialFailed(backend.Id, "circuit_open");
                 continue;
             }
 
@@ -123,7 +141,8 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException or IOException)
         {
-            throw Failed(backend, socket, ex is OperationCanceledException ? "handshake timed out" : Describe(ex), ex);
+            var timedOut = ex is OperationCanceledException;
+            throw Failed(backend, socket, timedOut ? "handshake timed out" : Describe(ex), timedOut, ex);
         }
         catch
         {
@@ -144,10 +163,11 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
         return new WebSocketBackendConnection(id, socket, backend, context, passHeaders, _maxMessageBytes, _closeTimeout, _logger);
     }
 
-    private RemoteSystemException Failed(UpstreamBackend backend, ClientWebSocket socket, string reason, Exception ex)
+    private RemoteSystemException Failed(UpstreamBackend backend, ClientWebSocket socket, string reason, bool timedOut, Exception ex)
     {
         var status = (int)socket.HttpStatusCode;
         socket.Dispose();
+        _observer?.DialFailed(backend.Id, status is >= 300 and < 500 ? "declined" : timedOut ? "timeout" : "unavailable");
         if (status is >= 300 and < 500)
         {
             // The backend is alive and chose to refuse this client: not a failure of the backend.

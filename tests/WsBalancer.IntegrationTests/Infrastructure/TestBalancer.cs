@@ -43,6 +43,7 @@ public sealed class TestBalancer : IAsyncDisposable
             Frontend = new ListenerSettings { Address = ListenAddress.Parse("127.0.0.1:0") },
             Admin = new ListenerSettings { Address = ListenAddress.Parse("127.0.0.1:0") },
             LoggingLevel = Environment.GetEnvironmentVariable("WSB_TEST_LOG_LEVEL") ?? "ERROR",
+            DataDirectory = ServerSettings.InMemoryDataDirectory,
         };
         var settings = new BalancerSettings
         {

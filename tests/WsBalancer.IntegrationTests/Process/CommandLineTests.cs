@@ -49,13 +49,17 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task NoBackend_ExitsWithCode2()
+    public async Task NoBackend_StartsWarnsAndIsNotReady()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = HostProcess.Start(LoopbackPorts);
+        await using var host = HostProcess.Start([.. LoopbackPorts, "--data-dir", ":memory:"]);
+        var (_, admin) = await host.WaitForListeningAsync(ct);
 
-        Assert.Equal(2, await host.WaitForExitAsync(ct));
-        Assert.Contains("upstream.backends", Assert.Single(host.StandardError));
+        using var http = new HttpClient { BaseAddress = admin };
+        using var ready = await http.GetAsync("/ready", ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains(host.StandardError, line => line.Contains("no backend is configured", StringComparison.Ordinal));
     }
 
     [Fact]
