@@ -50,6 +50,45 @@ internal static class AdminAccess
         });
     }
 
+    /// <summary>
+    /// Refuses any admin request whose body is over <see cref="AdminApi.MaxBodyBytes"/> with 413, before an
+    /// endpoint runs: an action that ignores its body must not be carried out on an oversized request either.
+    /// </summary>
+    public static void UseAdminBodyLimit(this IApplicationBuilder app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var request = context.Request;
+            if (request.ContentLength > AdminApi.MaxBodyBytes)
+            {
+                await TooLargeAsync(context);
+                return;
+            }
+
+            if (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0)
+            {
+                // A chunked body has no length up front: read it here (Kestrel stops at the limit), then rewind for the endpoint.
+                request.EnableBuffering();
+                try
+                {
+                    await request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+                }
+                catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                {
+                    await TooLargeAsync(context);
+                    return;
+                }
+
+                request.Body.Position = 0;
+            }
+
+            await next(context);
+        });
+    }
+
+    private static Task TooLargeAsync(HttpContext context) =>
+        AdminReplies.Failed($"request body over {AdminApi.MaxBodyBytes} bytes", StatusCodes.Status413PayloadTooLarge).ExecuteAsync(context);
+
     private static bool IsAuthorized(HttpRequest request, byte[] expected)
     {
         var header = request.Headers.Authorization.ToString();

@@ -126,9 +126,9 @@ internal sealed class SettingsReader
 
         var idKey = ConfigKey.Backend(index, "id");
         var id = Raw(idKey) ?? BackendId.FromUrl(rawUrl);
-        if (id.Any(c => c is '/' or '\\' || char.IsControl(c)))
+        if (!BackendId.IsValid(id))
         {
-            throw Error(idKey, id, "a backend id without '/', '\\' or control characters");
+            throw Error(idKey, id, BackendId.Expected);
         }
 
         var d = new BackendSettings { Url = url, Id = id };

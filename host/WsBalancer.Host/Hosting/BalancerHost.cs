@@ -148,6 +148,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         }
 
         app.UseAdminToken(settings.Server.AdminToken, logger);
+        app.UseAdminBodyLimit();
         app.MapAdminApi();
         app.MapPrometheusMetrics();
         return app;

@@ -57,6 +57,14 @@ internal sealed class BackendDatabase : IDisposable
                 throw NotValid(path, problem, null);
             }
 
+            // LiteDB names its write-ahead log after the data file: wsbalancer.db -> wsbalancer-log.db.
+            var logPath = Path.Combine(directory, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName));
+            var dataLength = File.Exists(path) ? new FileInfo(path).Length : 0;
+            if (DatabaseFileCheck.LogProblem(logPath, dataLength) is { } logProblem)
+            {
+                throw NotValid(logPath, logProblem, null);
+            }
+
             Verify(path);
             return new BackendDatabase(Connect(path, readOnly: false), fileLock, path);
         }

@@ -18,6 +18,47 @@ internal static class DatabaseFileCheck
     private const byte FileVersion = 8;
     private static readonly byte[] HeaderInfo = "** This is a LiteDB file **"u8.ToArray();
 
+    // LiteDB's BasePage header: PageID (uint32) at 0, PageType at 4 (Empty 0 … Data 4), IsConfirmed (bool) at 18.
+    private const int PageTypeOffset = 4;
+    private const byte MaxPageType = 4;
+    private const int IsConfirmedOffset = 18;
+
+    /// <summary>
+    /// Null when the write-ahead log beside the data file is missing, empty, or every whole page in it has a plausible
+    /// LiteDB page header; else why not.
+    /// </summary>
+    /// <remarks>
+    /// LiteDB 5 has no page checksums and replays every committed page of its log when it opens the data file, so a
+    /// damaged log would be copied into the database (and backends silently lost). A trailing partial page is a torn
+    /// last write, which LiteDB ignores, so it is not held against the file.
+    /// </remarks>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
+    public static string? LogProblem(string logPath, long dataLength)
+    {
+        if (!File.Exists(logPath))
+        {
+            return null;
+        }
+
+        using var stream = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var pages = stream.Length / PageSize;
+        // Every page a transaction creates passes through the log, so no page id can lie beyond both files together.
+        var maxPageId = (dataLength / PageSize) + pages;
+        var page = new byte[PageSize];
+        for (var i = 0L; i < pages; i++)
+        {
+            stream.ReadExactly(page);
+            var pageId = BitConverter.ToUInt32(page, 0);
+            if (page[PageTypeOffset] > MaxPageType || page[IsConfirmedOffset] > 1 || pageId > maxPageId)
+            {
+                return $"page {i} of the write-ahead log is not a LiteDB page (id {pageId}, type {page[PageTypeOffset]})";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Null when <paramref name="path"/> is missing, empty (LiteDB initializes it) or starts with a LiteDB 5 header; else why not.</summary>
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>

@@ -235,10 +235,17 @@ internal sealed partial class WebSocketUpstream
             return false;
         }
 
+        var id = string.IsNullOrWhiteSpace(request.Id) ? BackendId.FromUrl(request.Url) : request.Id.Trim();
+        if (!BackendId.IsValid(id))
+        {
+            error = $"id '{id}': expected {BackendId.Expected}";
+            return false;
+        }
+
         settings = new BackendSettings
         {
             Url = url,
-            Id = string.IsNullOrWhiteSpace(request.Id) ? BackendId.FromUrl(request.Url) : request.Id.Trim(),
+            Id = id,
             PingTime = pingTime,
             HandshakeTimeout = handshakeTimeout,
             BreakerThreshold = request.BreakerThreshold ?? defaults.BreakerThreshold,

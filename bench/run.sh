@@ -1,0 +1,378 @@
+#!/usr/bin/env bash
+# Runs every benchmark scenario against every target (direct, wsbalancer, nginx, haproxy) in one run on loopback,
+# prints the table and writes bench/RESULTS.md. See bench/README.md for what each scenario measures.
+#
+#   bench/run.sh [--quick] [--targets direct,wsbalancer,nginx,haproxy] [--scenarios echo,pipelined,bulk,idle,churn,failover]
+#                [--idle N] [--duration S] [--no-install] [--no-build] [--keep-work]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+QUICK=0
+TARGETS="direct,wsbalancer,nginx,haproxy"
+SCENARIOS="echo,pipelined,bulk,idle,churn,failover"
+IDLE=""
+DURATION=""
+INSTALL=1
+BUILD=1
+KEEP_WORK=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --targets) TARGETS="$2"; shift ;;
+    --scenarios) SCENARIOS="$2"; shift ;;
+    --idle) IDLE="$2"; shift ;;
+    --duration) DURATION="$2"; shift ;;
+    --no-install) INSTALL=0 ;;
+    --no-build) BUILD=0 ;;
+    --keep-work) KEEP_WORK=1 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+PARTIAL=0
+if [[ $TARGETS != "direct,wsbalancer,nginx,haproxy" || $SCENARIOS != "echo,pipelined,bulk,idle,churn,failover" ]]; then
+  PARTIAL=1
+fi
+if [[ $QUICK == 1 ]]; then
+  MODE=quick
+  WARMUP=0.5; DURATION=${DURATION:-1.5}; IDLE=${IDLE:-1000}; HOLD=0.5
+  FAILOVER_DURATION=3; FAILOVER_KILL_AT=1.2; FAILOVER_DRAIN=1
+else
+  MODE=full
+  WARMUP=2; DURATION=${DURATION:-10}; IDLE=${IDLE:-10000}; HOLD=3
+  FAILOVER_DURATION=10; FAILOVER_KILL_AT=4; FAILOVER_DRAIN=3
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Nothing here may go through a proxy: every connection is to loopback.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY || true
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+WORK=$(mktemp -d /tmp/wsb-bench.XXXXXX)
+OUT="$ROOT/bench/out"
+mkdir -p "$OUT"
+SUFFIX=""
+if [[ $PARTIAL == 1 ]]; then SUFFIX="-partial"; fi
+RESULTS="$OUT/results-$MODE$SUFFIX.jsonl"
+NOTES="$WORK/notes.md"
+: >"$RESULTS"
+: >"$NOTES"
+STARTED_PIDS=()
+
+cleanup() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${STARTED_PIDS[@]}"; do
+    for _ in $(seq 1 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [[ $KEEP_WORK == 1 ]]; then log "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
+
+note() { printf -- '- %s\n' "$*" >>"$NOTES"; log "note: $*"; }
+
+# ---------------------------------------------------------------------------------------------- open files
+# A proxied idle session holds two descriptors in the proxy (client + backend leg), one in the load generator.
+HARD=$(ulimit -Hn)
+if [[ $HARD != unlimited && $HARD -lt 1048576 ]]; then
+  ulimit -Hn 1048576 2>/dev/null || ulimit -Hn "$(cat /proc/sys/fs/nr_open 2>/dev/null || echo "$HARD")" 2>/dev/null || true
+fi
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+NEEDED=$((IDLE * 2 + 1000))
+if [[ $NOFILE != unlimited && $NOFILE -lt $NEEDED ]]; then
+  IDLE=$(((NOFILE - 1000) / 2))
+  note "open-files limit is $NOFILE (hard $(ulimit -Hn)): the idle scenario holds $IDLE sessions instead of the requested number"
+fi
+# What the peers may use: their own limits must stay under the process limit or they refuse to start.
+PROXY_FDS=$((IDLE * 2 + 4096))
+if [[ $NOFILE != unlimited && $PROXY_FDS -gt $((NOFILE - 100)) ]]; then
+  PROXY_FDS=$((NOFILE - 100))
+fi
+log "open-files limit $NOFILE; idle sessions $IDLE; mode $MODE"
+
+# ---------------------------------------------------------------------------------------------- build
+if [[ $BUILD == 1 ]]; then
+  log "building Release"
+  # One build of the solution filter (sdk, host, echo backend, load generator): parallel and incremental.
+  if ! dotnet build bench/bench.slnf -c Release --nologo -v quiet >"$WORK/build.log" 2>&1; then
+    cat "$WORK/build.log" >&2
+    if ! dotnet build bench/WsBalancer.Bench.Load -c Release --nologo -v quiet >/dev/null 2>&1 \
+        || ! dotnet build bench/WsBalancer.Bench.Echo -c Release --nologo -v quiet >/dev/null 2>&1; then
+      echo "run.sh: the benchmark projects failed to build" >&2
+      exit 1
+    fi
+    note "the balancer failed to build; the wsbalancer targets are skipped"
+    TARGETS=$(echo ",$TARGETS," | sed 's/,wsbalancer[^,]*//g; s/^,//; s/,$//')
+  fi
+fi
+HOST_DLL="$ROOT/host/WsBalancer.Host/bin/Release/net10.0/WsBalancer.Host.dll"
+ECHO_DLL="$ROOT/bench/WsBalancer.Bench.Echo/bin/Release/net10.0/WsBalancer.Bench.Echo.dll"
+LOAD_DLL="$ROOT/bench/WsBalancer.Bench.Load/bin/Release/net10.0/WsBalancer.Bench.Load.dll"
+
+# ---------------------------------------------------------------------------------------------- peers
+want() { [[ ",$TARGETS," == *",$1,"* ]]; }
+want_scenario() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
+drop_target() { TARGETS=$(echo ",$TARGETS," | sed "s/,$1,/,/; s/^,//; s/,$//"); }
+
+if [[ $INSTALL == 1 ]] && { { want nginx && ! command -v nginx >/dev/null; } || { want haproxy && ! command -v haproxy >/dev/null; }; }; then
+  log "installing nginx and haproxy (apt-get; not started as services)"
+  export DEBIAN_FRONTEND=noninteractive
+  # policy-rc.d keeps the packages' maintainer scripts from starting system services.
+  POLICY_CREATED=0
+  if [[ -d /usr/sbin && ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && POLICY_CREATED=1
+  fi
+  if ! { apt-get update -qq >"$WORK/apt.log" 2>&1 \
+      && { apt-get install -y -qq --no-install-recommends nginx-light haproxy >>"$WORK/apt.log" 2>&1 \
+           || apt-get install -y -qq --no-install-recommends nginx haproxy >>"$WORK/apt.log" 2>&1; }; }; then
+    note "apt-get could not install nginx/haproxy: $(tail -n 2 "$WORK/apt.log" | tr '\n' ' ')"
+  fi
+  if [[ $POLICY_CREATED == 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+for peer in nginx haproxy; do
+  if want "$peer" && ! command -v "$peer" >/dev/null; then
+    note "$peer is not installed: its column is empty"
+    drop_target "$peer"
+  fi
+done
+VERSIONS=""
+command -v nginx >/dev/null && VERSIONS+="nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
+command -v haproxy >/dev/null && VERSIONS+="${VERSIONS:+, }HAProxy $(haproxy -v 2>/dev/null | head -n1 | awk '{print $3}')"
+
+# ---------------------------------------------------------------------------------------------- helpers
+USED_PORTS=" "
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() { # → FREE_PORT (a variable, not output: a $(…) subshell would forget USED_PORTS)
+  local port
+  while true; do
+    port=$((20000 + RANDOM % 12000))
+    [[ $USED_PORTS == *" $port "* ]] && continue
+    port_open "$port" && continue
+    USED_PORTS+="$port "
+    FREE_PORT=$port
+    return
+  done
+}
+wait_port() { # port pid what
+  for _ in $(seq 1 300); do
+    port_open "$1" && return 0
+    kill -0 "$2" 2>/dev/null || { log "$3 exited before listening"; return 1; }
+    sleep 0.1
+  done
+  log "$3 did not listen on $1 within 30 s"
+  return 1
+}
+stop_pid() {
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+}
+tree_rss_kib() { # pid → VmRSS of it and its children, KiB
+  local total=0 p rss
+  for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+    total=$((total + ${rss:-0}))
+  done
+  echo "$total"
+}
+
+# ---------------------------------------------------------------------------------------------- backends
+free_port; PORT_A=$FREE_PORT; free_port; PORT_B=$FREE_PORT
+dotnet "$ECHO_DLL" --port "$PORT_A" --name a >"$WORK/echo-a.log" 2>&1 &
+PID_A=$!; STARTED_PIDS+=("$PID_A")
+dotnet "$ECHO_DLL" --port "$PORT_B" --name b >"$WORK/echo-b.log" 2>&1 &
+PID_B=$!; STARTED_PIDS+=("$PID_B")
+wait_port "$PORT_A" "$PID_A" "echo backend a"
+wait_port "$PORT_B" "$PID_B" "echo backend b"
+log "echo backends on $PORT_A (pid $PID_A) and $PORT_B (pid $PID_B)"
+
+# ---------------------------------------------------------------------------------------------- targets
+TARGET_PID=""
+TARGET_URL=""
+start_target() { # name → sets TARGET_PID (empty for direct) and TARGET_URL
+  local name=$1 port
+  TARGET_PID=""
+  case "$name" in
+    direct)
+      TARGET_URL="ws://127.0.0.1:$PORT_A/"
+      return 0 ;;
+    wsbalancer|wsbalancer-metrics)
+      free_port; port=$FREE_PORT
+      free_port; local admin=$FREE_PORT
+      local inst=false
+      [[ $name == wsbalancer-metrics ]] && inst=true
+      BE_URLS="ws://127.0.0.1:$PORT_A,ws://127.0.0.1:$PORT_B" FE_ADDR="127.0.0.1:$port" ADM_ADDR="127.0.0.1:$admin" \
+        DATA_DIR=":memory:" LOG_LEVEL=ERROR ENABLE_INST=$inst \
+        dotnet "$HOST_DLL" >"$WORK/$name.log" 2>&1 &
+      TARGET_PID=$! ;;
+    nginx)
+      free_port; port=$FREE_PORT
+      local dir="$WORK/nginx"
+      mkdir -p "$dir/logs" "$dir/tmp"
+      cat >"$dir/nginx.conf" <<EOF
+worker_processes auto;
+worker_rlimit_nofile $PROXY_FDS;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log error;
+events { worker_connections $PROXY_FDS; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
+  upstream echo_backends { server 127.0.0.1:$PORT_A; server 127.0.0.1:$PORT_B; }
+  server {
+    listen 127.0.0.1:$port;
+    location / {
+      proxy_pass http://echo_backends;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade \$http_upgrade;
+      proxy_set_header Connection \$connection_upgrade;
+      proxy_read_timeout 1h;
+      proxy_send_timeout 1h;
+    }
+  }
+}
+EOF
+      nginx -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
+      TARGET_PID=$! ;;
+    haproxy)
+      free_port; port=$FREE_PORT
+      cat >"$WORK/haproxy.cfg" <<EOF
+global
+  maxconn $(((PROXY_FDS - 200) / 2))
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 1h
+  timeout server 1h
+  timeout tunnel 1h
+frontend fe
+  bind 127.0.0.1:$port
+  default_backend echo_backends
+backend echo_backends
+  balance roundrobin
+  server a 127.0.0.1:$PORT_A
+  server b 127.0.0.1:$PORT_B
+EOF
+      haproxy -db -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 &
+      TARGET_PID=$! ;;
+    *) log "unknown target $name"; return 1 ;;
+  esac
+  STARTED_PIDS+=("$TARGET_PID")
+  TARGET_URL="ws://127.0.0.1:$port/"
+  if ! wait_port "$port" "$TARGET_PID" "$name"; then
+    tail -n 20 "$WORK/$name.log" >&2 2>/dev/null || true
+    return 1
+  fi
+  # Let the runtime settle (JIT of the startup path) before the first scenario.
+  sleep 0.5
+}
+
+load_command() { # target scenario args… → LOAD_CMD, the load generator's command line
+  local target=$1 scenario=$2
+  shift 2
+  local pids=()
+  [[ -n $TARGET_PID ]] && pids=(--target-pids "$TARGET_PID")
+  LOAD_CMD=(dotnet "$LOAD_DLL" "$scenario" --url "$TARGET_URL" --target "$target" "${pids[@]}"
+    --backend-pids "$PID_A,$PID_B" --timeout 300 --out "$RESULTS" "$@")
+}
+
+run_load() { # target scenario args… → appends one JSON line to $RESULTS
+  log "$1: $2"
+  load_command "$@"
+  "${LOAD_CMD[@]}" >/dev/null || true
+}
+
+run_idle() { # target → idle scenario, with a cross-check of the target's RSS read here while the sessions are held
+  local target=$1 ready="$WORK/idle-$1.ready" release="$WORK/idle-$1.release"
+  local before=""
+  [[ -n $TARGET_PID ]] && before=$(tree_rss_kib "$TARGET_PID")
+  log "$target: idle"
+  load_command "$target" idle --connections "$IDLE" --hold 120 --settle 1 --ready-file "$ready" --release-file "$release"
+  "${LOAD_CMD[@]}" >/dev/null &
+  local loader=$!
+  STARTED_PIDS+=("$loader")
+  for _ in $(seq 1 1800); do
+    [[ -e $ready ]] && break
+    kill -0 "$loader" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -e $ready && -n $TARGET_PID ]]; then
+    local held; held=$(tree_rss_kib "$TARGET_PID")
+    note "$target idle: runner read VmRSS $before KiB before and $held KiB with $(cat "$ready" | tr -d '\n') sessions held"
+  fi
+  sleep "$HOLD"
+  touch "$release"
+  wait "$loader" || true
+}
+
+run_target() {
+  local target=$1
+  if ! start_target "$target"; then
+    note "$target did not start; see its log"
+    local scenario
+    for scenario in ${SCENARIOS//,/ }; do
+      printf '{"scenario":"%s","target":"%s","ok":false,"error":"target did not start"}\n' "$scenario" "$target" >>"$RESULTS"
+    done
+    return 0
+  fi
+  local common=(--warmup "$WARMUP" --duration "$DURATION")
+  if [[ $target == wsbalancer-* ]]; then
+    run_load "$target" echo --connections 64 --size 128 "${common[@]}"
+  else
+    want_scenario echo && run_load "$target" echo --connections 64 --size 128 "${common[@]}"
+    want_scenario pipelined && run_load "$target" pipelined --connections 64 --inflight 16 --size 128 "${common[@]}"
+    want_scenario bulk && run_load "$target" bulk --connections 8 --inflight 2 --size 65536 "${common[@]}"
+    want_scenario idle && run_idle "$target"
+    want_scenario churn && run_load "$target" churn --connections 16 "${common[@]}"
+    if want_scenario failover; then
+      run_load "$target" failover --connections 200 --rate 20 --duration "$FAILOVER_DURATION" \
+        --kill-at "$FAILOVER_KILL_AT" --drain "$FAILOVER_DRAIN" --kill-url "http://127.0.0.1:$PORT_A/kill"
+      # The killed backend refuses new sessions until revived (the load generator revives it); make sure.
+      curl -s --noproxy '*' -X POST "http://127.0.0.1:$PORT_A/revive" >/dev/null 2>&1 || true
+    fi
+  fi
+  if [[ -n $TARGET_PID ]]; then
+    stop_pid "$TARGET_PID"
+  fi
+}
+
+STARTED=$(date +%s)
+IFS=',' read -r -a TARGET_LIST <<<"$TARGETS"
+for target in "${TARGET_LIST[@]}"; do
+  run_target "$target"
+  # Valve overhead: the same echo with per-message instrumentation on, right after plain wsbalancer.
+  if [[ $target == wsbalancer ]] && want_scenario echo; then
+    run_target wsbalancer-metrics
+  fi
+done
+ELAPSED=$(($(date +%s) - STARTED))
+note "scenarios took ${ELAPSED} s ($MODE mode: warm-up ${WARMUP} s, ${DURATION} s per throughput scenario, $IDLE idle sessions, failover 200 sessions × 20 msg/s for ${FAILOVER_DURATION} s, kill at ${FAILOVER_KILL_AT} s)"
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+note "load average at the end: $LOADAVG (anything else running on the machine skews every figure)"
+
+# Only a run of every scenario against every target may replace the published page.
+PAGE="$ROOT/bench/RESULTS.md"
+if [[ $PARTIAL == 1 ]]; then
+  PAGE="$OUT/RESULTS-partial.md"
+fi
+dotnet "$LOAD_DLL" report --results "$RESULTS" --out "$PAGE" --versions "$VERSIONS" --notes-file "$NOTES" --mode "$MODE"
+log "wrote ${PAGE#"$ROOT"/} (raw results: ${RESULTS#"$ROOT"/})"
