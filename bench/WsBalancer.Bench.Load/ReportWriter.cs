@@ -95,11 +95,33 @@ internal static class ReportWriter
         }
 
         md.AppendLine("## Interpretation").AppendLine();
-        md.AppendLine("> **TO BE WRITTEN** by the engineer after a full run (not `--quick`): which targets are met, which are not and");
-        md.AppendLine("> what limits them, with profiler evidence (`dotnet-counters`, `dotnet-trace`) and the numbers above.");
+        md.Append(KeptInterpretation(outPath) ?? """
+            > **TO BE WRITTEN** by the engineer after a full run (not `--quick`): which targets are met, which are not and
+            > what limits them, with profiler evidence (`dotnet-counters`, `dotnet-trace`) and the numbers above.
+
+            """);
         File.WriteAllText(outPath, md.ToString());
         Console.Out.Write(table);
         return 0;
+    }
+
+    /// <summary>The hand-written Interpretation section of the previous report, so a regeneration keeps it.</summary>
+    private static string? KeptInterpretation(string outPath)
+    {
+        if (!File.Exists(outPath))
+        {
+            return null;
+        }
+
+        var previous = File.ReadAllText(outPath);
+        var start = previous.IndexOf("## Interpretation", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var text = previous[(start + "## Interpretation".Length)..].Trim();
+        return text.Length == 0 || text.Contains("TO BE WRITTEN", StringComparison.Ordinal) ? null : text + Environment.NewLine;
     }
 
     private static string Table(Dictionary<(string Target, string Scenario), JsonObject> results)
