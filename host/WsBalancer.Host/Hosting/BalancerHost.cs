@@ -105,6 +105,7 @@ internal sealed class BalancerHost : IAsyncDisposable
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Sessions"),
             sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
         services.AddSingleton<FrontendEndpoint>();
+        services.AddHostedService<SlowClientWatchdog>();
         configureServices?.Invoke(services);
 
         var app = builder.Build();

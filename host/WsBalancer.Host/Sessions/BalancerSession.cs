@@ -19,7 +19,6 @@ internal sealed partial class BalancerSession
     private readonly ILogger _logger;
     private readonly PendingQueue _queue;
     private readonly ConcurrentQueue<SessionCommand> _commands = new();
-    private readonly CancellationTokenSource _readerStop = new();
     private readonly IReadOnlyDictionary<string, string[]> _headers;
     private readonly IReadOnlyDictionary<string, string[]> _reconnectHeaders;
     private CancellationTokenSource _lifetime = new();
@@ -34,6 +33,7 @@ internal sealed partial class BalancerSession
     private long _messagesSent;
     private int _reconnects;
     private bool _ended;
+    private bool _readerStopped;
 
     public BalancerSession(string id, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, SessionServices services)
     {
@@ -116,6 +116,20 @@ internal sealed partial class BalancerSession
         return command.Outcome!.Task;
     }
 
+    /// <summary>Drops the client when a write to it has taken longer than the write timeout; true when it did.</summary>
+    public bool DropIfClientTooSlow(long now)
+    {
+        if (_client is null || !_client.IsSendOverdue(now))
+        {
+            return false;
+        }
+
+        SessionsLog.ClientTooSlow(_logger, Id);
+        _endReason ??= SessionEndReason.ClientTooSlow;
+        _client.Abort();
+        return true;
+    }
+
     /// <summary>Ends the session: the client gets a normal close (1000) and the backend leg is closed.</summary>
     public void Abort() => Post(SessionCommand.Abort);
 
@@ -168,7 +182,8 @@ internal sealed partial class BalancerSession
         {
             while (true)
             {
-                var received = await receiver.ReceiveAsync(_readerStop.Token);
+                // No token: a cancellable receive registers a callback per call, and stopping is done by aborting the socket.
+                var received = await receiver.ReceiveAsync(CancellationToken.None);
                 if (received.Status == ReceiveStatus.Closed)
                 {
                     if (!_client.CloseSent)
@@ -201,10 +216,10 @@ internal sealed partial class BalancerSession
                 }
             }
         }
-        catch (OperationCanceledException) when (_readerStop.IsCancellationRequested)
+        catch (Exception ex) when (Volatile.Read(ref _readerStopped) && ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
         }
-        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             if (!_client.CloseSent)
             {
@@ -353,15 +368,9 @@ internal sealed partial class BalancerSession
             Interlocked.Increment(ref _messagesSent);
             return true;
         }
-        catch (OperationCanceledException) when (!_lifetime.IsCancellationRequested)
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
-            SessionsLog.ClientTooSlow(_logger, Id);
-            _endReason ??= SessionEndReason.ClientTooSlow;
-            return false;
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
-        {
-            return false;
+            return false; // the client is gone, or the watchdog dropped it as too slow (then _endReason says so)
         }
     }
 
@@ -381,7 +390,12 @@ internal sealed partial class BalancerSession
             await Task.WhenAny(reader, Task.Delay(_settings.FailoverDrainTimeout, _services.Time));
         }
 
-        _readerStop.Cancel();
+        if (!reader.IsCompleted)
+        {
+            Volatile.Write(ref _readerStopped, true);
+            _client.Abort();
+        }
+
         CancelLifetime();
         await reader;
         try
@@ -407,7 +421,6 @@ internal sealed partial class BalancerSession
         _services.Metrics.SessionEnded(_services.Time.GetUtcNow() - StartedAt);
         _wake.Dispose();
         _lifetime.Dispose();
-        _readerStop.Dispose();
         SessionsLog.Ended(_logger, Id, _endReason ?? reason);
     }
 

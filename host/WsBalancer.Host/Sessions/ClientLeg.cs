@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.WebSockets;
 using WsBalancer.Host.WebSockets;
 using WsBalancer.Sdk;
@@ -13,7 +14,7 @@ internal sealed class ClientLeg : IFrontendConnection
     private readonly WebSocket _socket;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly TimeSpan _writeTimeout;
-    private CancellationTokenSource _writeDeadline = new();
+    private long _sendStartedAt;
     private int _closeSent;
 
     public ClientLeg(string id, string frontendId, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, string? remoteAddress, WebSocket socket, TimeSpan writeTimeout)
@@ -49,25 +50,30 @@ internal sealed class ClientLeg : IFrontendConnection
     /// <summary>Closes the client normally (1000).</summary>
     public ValueTask CloseAsync() => new(CloseAsync(1000, null));
 
-    /// <summary>Sends one message. Throws the socket's exceptions, or <see cref="OperationCanceledException"/> when the write timeout passed.</summary>
+    /// <summary>
+    /// Sends one message; throws the socket's exceptions. The write timeout is enforced from outside by
+    /// <see cref="SlowClientWatchdog"/> (it aborts the socket), so a send arms no timer and registers no token.
+    /// </summary>
     public async ValueTask SendAsync(WsMessage message)
     {
         await _sendLock.WaitAsync();
         try
         {
-            // One reusable deadline: re-armed per send and reset after, so a send allocates no timer.
-            _writeDeadline.CancelAfter(_writeTimeout);
-            await _socket.SendAsync(message.Data, message.Type.ToSocketType(), endOfMessage: true, _writeDeadline.Token);
-            if (!_writeDeadline.TryReset())
-            {
-                _writeDeadline.Dispose();
-                _writeDeadline = new CancellationTokenSource();
-            }
+            Volatile.Write(ref _sendStartedAt, Stopwatch.GetTimestamp());
+            await _socket.SendAsync(message.Data, message.Type.ToSocketType(), endOfMessage: true, CancellationToken.None);
         }
         finally
         {
+            Volatile.Write(ref _sendStartedAt, 0);
             _sendLock.Release();
         }
+    }
+
+    /// <summary>True when a send has been in progress for longer than the write timeout.</summary>
+    public bool IsSendOverdue(long now)
+    {
+        var started = Volatile.Read(ref _sendStartedAt);
+        return started != 0 && Stopwatch.GetElapsedTime(started, now) > _writeTimeout;
     }
 
     /// <summary>Sends a close frame once; later calls and a broken socket are ignored.</summary>

@@ -238,7 +238,8 @@ internal sealed class WebSocketBackendConnection : IBackendConnection
         {
             while (true)
             {
-                var received = await receiver.ReceiveAsync(_lifetime.Token);
+                // No token: a cancellable receive registers a callback per call; the close deadline aborts the socket instead.
+                var received = await receiver.ReceiveAsync(CancellationToken.None);
                 if (received.Status == ReceiveStatus.Message)
                 {
                     await _send.WriteAsync(received.Message!, _lifetime.Token);
