@@ -39,16 +39,8 @@ internal static class ChurnScenario
         phase.Stop();
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(20), context.CancellationToken);
 
-        var latency = new LatencyHistogram();
-        long sessions = 0, errors = 0;
-        string? lastError = null;
-        foreach (var s in stats)
-        {
-            latency.Add(s.Latency);
-            sessions += s.Operations;
-            errors += s.Errors;
-            lastError ??= s.LastError;
-        }
+        var total = WorkerStats.Sum(stats);
+        var (latency, sessions, errors, lastError) = (total.Latency, total.Operations, total.Errors, total.LastError);
 
         var result = ScenarioContext.NewResult("churn", target);
         result["connections"] = workers;

@@ -39,16 +39,8 @@ internal static class EchoScenario
         phase.Stop();
         await DrainAsync(tasks, sockets);
 
-        var latency = new LatencyHistogram();
-        long operations = 0, errors = 0;
-        string? lastError = null;
-        foreach (var s in stats)
-        {
-            latency.Add(s.Latency);
-            operations += s.Operations;
-            errors += s.Errors;
-            lastError ??= s.LastError;
-        }
+        var total = WorkerStats.Sum(stats);
+        var (latency, operations, errors, lastError) = (total.Latency, total.Operations, total.Errors, total.LastError);
 
         var result = ScenarioContext.NewResult("echo", target);
         result["connections"] = connections;

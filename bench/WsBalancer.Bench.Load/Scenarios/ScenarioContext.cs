@@ -60,6 +60,22 @@ internal sealed class WorkerStats
     public long Bytes;
     public long Errors;
     public string? LastError;
+
+    /// <summary>All workers' counters and latencies added up; the first error message kept.</summary>
+    public static WorkerStats Sum(IEnumerable<WorkerStats> workers)
+    {
+        var total = new WorkerStats();
+        foreach (var worker in workers)
+        {
+            total.Latency.Add(worker.Latency);
+            total.Operations += worker.Operations;
+            total.Bytes += worker.Bytes;
+            total.Errors += worker.Errors;
+            total.LastError ??= worker.LastError;
+        }
+
+        return total;
+    }
 }
 
 internal static class Frames

@@ -41,15 +41,8 @@ internal static class StreamScenario
         phase.Stop();
         await EchoScenario.DrainAsync(tasks, sockets);
 
-        long messages = 0, bytes = 0, errors = 0;
-        string? lastError = null;
-        foreach (var s in stats)
-        {
-            messages += s.Operations;
-            bytes += s.Bytes;
-            errors += s.Errors;
-            lastError ??= s.LastError;
-        }
+        var total = WorkerStats.Sum(stats);
+        var (messages, bytes, errors, lastError) = (total.Operations, total.Bytes, total.Errors, total.LastError);
 
         var result = ScenarioContext.NewResult(bulk ? "bulk" : "pipelined", target);
         result["connections"] = connections;

@@ -15,7 +15,7 @@ public sealed class UpstreamBackendTests
     [InlineData("ws://h:1/", "/a?b=1", "ws://h:1/a?b=1")]
     [InlineData("ws://h:1/base", "/x", "ws://h:1/base/x")]
     [InlineData("ws://h:1/base/", "ws://front/x?y=2&z=3", "ws://h:1/base/x?y=2&z=3")]
-    [InlineData("wss://example.com:8443/root", "/", "wss://example.com:8443/root/")]
+    [InlineData("wss://example.com:8443/base", "/", "wss://example.com:8443/base/")]
     [InlineData("ws://10.0.0.1:80", "/ocpp/CP-1?x=%20y", "ws://10.0.0.1:80/ocpp/CP-1?x=%20y")]
     public void UrlFor_BaseAndClientTarget_JoinsBasePathAndQuery(string baseUrl, string client, string expected)
     {
