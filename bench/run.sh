@@ -42,7 +42,8 @@ if [[ $QUICK == 1 ]]; then
   FAILOVER_DURATION=3; FAILOVER_KILL_AT=1.2; FAILOVER_DRAIN=1
 else
   MODE=full
-  WARMUP=2; DURATION=${DURATION:-10}; IDLE=${IDLE:-10000}; HOLD=3
+  # 5 s: the .NET targets' JIT tiering is still at work a few seconds in; the same warm-up applies to every target.
+  WARMUP=5; DURATION=${DURATION:-10}; IDLE=${IDLE:-10000}; HOLD=3
   FAILOVER_DURATION=10; FAILOVER_KILL_AT=4; FAILOVER_DRAIN=3
 fi
 
@@ -107,7 +108,7 @@ log "open-files limit $NOFILE; idle sessions $IDLE; mode $MODE"
 # ---------------------------------------------------------------------------------------------- build
 if [[ $BUILD == 1 ]]; then
   log "building Release"
-  # One build of the solution filter (sdk, host, echo backend, load generator): parallel and incremental.
+  # One build of the solution filter (sdk, host, echo backend, load generator, valve host): parallel and incremental.
   if ! dotnet build bench/bench.slnf -c Release --nologo -v quiet >"$WORK/build.log" 2>&1; then
     cat "$WORK/build.log" >&2
     if ! dotnet build bench/WsBalancer.Bench.Load -c Release --nologo -v quiet >/dev/null 2>&1 \
@@ -120,6 +121,7 @@ if [[ $BUILD == 1 ]]; then
   fi
 fi
 HOST_DLL="$ROOT/host/WsBalancer.Host/bin/Release/net10.0/WsBalancer.Host.dll"
+VALVE_HOST_DLL="$ROOT/bench/WsBalancer.Bench.ValveHost/bin/Release/net10.0/WsBalancer.Bench.ValveHost.dll"
 ECHO_DLL="$ROOT/bench/WsBalancer.Bench.Echo/bin/Release/net10.0/WsBalancer.Bench.Echo.dll"
 LOAD_DLL="$ROOT/bench/WsBalancer.Bench.Load/bin/Release/net10.0/WsBalancer.Bench.Load.dll"
 
@@ -210,14 +212,16 @@ start_target() { # name → sets TARGET_PID (empty for direct) and TARGET_URL
     direct)
       TARGET_URL="ws://127.0.0.1:$PORT_A/"
       return 0 ;;
-    wsbalancer|wsbalancer-metrics)
+    wsbalancer|wsbalancer-metrics|wsbalancer-valve)
       free_port; port=$FREE_PORT
       free_port; local admin=$FREE_PORT
-      local inst=false
+      local inst=false dll=$HOST_DLL
       [[ $name == wsbalancer-metrics ]] && inst=true
+      # The same balancer and settings with one in-process pass-through valve registered.
+      [[ $name == wsbalancer-valve ]] && dll=$VALVE_HOST_DLL
       BE_URLS="ws://127.0.0.1:$PORT_A,ws://127.0.0.1:$PORT_B" FE_ADDR="127.0.0.1:$port" ADM_ADDR="127.0.0.1:$admin" \
         DATA_DIR=":memory:" LOG_LEVEL=ERROR ENABLE_INST=$inst \
-        dotnet "$HOST_DLL" >"$WORK/$name.log" 2>&1 &
+        dotnet "$dll" >"$WORK/$name.log" 2>&1 &
       TARGET_PID=$! ;;
     nginx)
       free_port; port=$FREE_PORT
@@ -328,8 +332,10 @@ run_target() {
   local target=$1
   if ! start_target "$target"; then
     note "$target did not start; see its log"
-    local scenario
-    for scenario in ${SCENARIOS//,/ }; do
+    # The wsbalancer-* variants only ever run the echo scenario.
+    local scenario scenarios=$SCENARIOS
+    [[ $target == wsbalancer-* ]] && scenarios=echo
+    for scenario in ${scenarios//,/ }; do
       printf '{"scenario":"%s","target":"%s","ok":false,"error":"target did not start"}\n' "$scenario" "$target" >>"$RESULTS"
     done
     return 0
@@ -359,9 +365,11 @@ STARTED=$(date +%s)
 IFS=',' read -r -a TARGET_LIST <<<"$TARGETS"
 for target in "${TARGET_LIST[@]}"; do
   run_target "$target"
-  # Valve overhead: the same echo with per-message instrumentation on, right after plain wsbalancer.
+  # Valve overhead: the same echo with per-message instrumentation on, then with one pass-through valve; right
+  # after plain wsbalancer, so the three runs are as close in time (and machine load) as possible.
   if [[ $target == wsbalancer ]] && want_scenario echo; then
     run_target wsbalancer-metrics
+    run_target wsbalancer-valve
   fi
 done
 ELAPSED=$(($(date +%s) - STARTED))

@@ -9,9 +9,11 @@ namespace WsBalancer.Bench.Load.Scenarios;
 /// <summary>
 /// <c>failover</c>: S sessions stream numbered text messages ("session:seq") at a fixed rate; at <c>--kill-at</c> the
 /// harness calls one echo backend's kill endpoint (it closes all its connections with 1011). Reports sessions that saw
-/// a close, lost / duplicated / reordered echoes, and the longest silence each affected session saw. Lost messages
-/// are split by what the dying backend says it received after the kill: those were in flight inside it, beyond any
-/// proxy's reach; the rest were lost by the path in between.
+/// a close, lost / duplicated / reordered echoes, the longest silence each affected session saw, and the worst echo
+/// latency of the messages each session sent from the kill on (the silence includes the sending interval, so only the
+/// latency shows how much delay the failover adds). Lost messages are split by what the dying backend says it
+/// received after the kill: those were in flight inside it, beyond any proxy's reach; the rest were lost by the path
+/// in between.
 /// </summary>
 internal static class FailoverScenario
 {
@@ -54,7 +56,7 @@ internal static class FailoverScenario
         {
             receivers[i] = sessions[i].ReceiveAsync(clock, () => Volatile.Read(ref killTicks), context.CancellationToken);
             // Spread the sessions' send instants over one interval.
-            senders[i] = sessions[i].SendAsync(interval, TimeSpan.FromTicks(interval.Ticks * i / count), phase, context.CancellationToken);
+            senders[i] = sessions[i].SendAsync(clock, interval, TimeSpan.FromTicks(interval.Ticks * i / count), phase, context.CancellationToken);
         }
 
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
@@ -121,6 +123,8 @@ internal static class FailoverScenario
         long sent = 0, echoed = 0, duplicates = 0, reordered = 0, malformed = 0, lost = 0, lostInBackend = 0, lostOnOpen = 0, lostOnClosed = 0, closed = 0;
         var gaps = new LatencyHistogram();
         long unaffectedGapMax = 0;
+        var recovery = new LatencyHistogram();
+        long? unaffectedRecoveryMax = null;
         var closeCodes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var session in sessions)
         {
@@ -162,13 +166,24 @@ internal static class FailoverScenario
             var gapTicks = Math.Max(session.MaxGapAfterKillTicks, Math.Max(0, stopTicks - session.LastArrivalTicksBeforeEnd));
             var gapUs = gapTicks / 10;
             var affected = kill is not null && (onDyingBackend.Count == 0 || onDyingBackend.Contains(session.Index));
+            // A session none of whose messages sent from the kill on came back has no latency to add; it shows in
+            // affectedOpenSessions − recoverySessions (and in the losses).
+            var worstLatencyUs = session.Recovery.WorstTicks / 10;
             if (affected && !session.Closed)
             {
                 gaps.Record(gapUs);
+                if (worstLatencyUs is long worst)
+                {
+                    recovery.Record(worst);
+                }
             }
             else if (!affected)
             {
                 unaffectedGapMax = Math.Max(unaffectedGapMax, gapUs);
+                if (worstLatencyUs is long worst)
+                {
+                    unaffectedRecoveryMax = Math.Max(unaffectedRecoveryMax ?? 0, worst);
+                }
             }
         }
 
@@ -196,6 +211,11 @@ internal static class FailoverScenario
         result["gapP99Ms"] = gaps.Count == 0 ? null : Math.Round(gaps.Percentile(99) / 1000.0, 1);
         result["gapMaxMs"] = gaps.Count == 0 ? null : Math.Round(gaps.Max / 1000.0, 1);
         result["unaffectedGapMaxMs"] = Math.Round(unaffectedGapMax / 1000.0, 1);
+        result["recoverySessions"] = recovery.Count;
+        result["recoveryP50Ms"] = recovery.Count == 0 ? null : Math.Round(recovery.Percentile(50) / 1000.0, 1);
+        result["recoveryP99Ms"] = recovery.Count == 0 ? null : Math.Round(recovery.Percentile(99) / 1000.0, 1);
+        result["recoveryMaxMs"] = recovery.Count == 0 ? null : Math.Round(recovery.Max / 1000.0, 1);
+        result["unaffectedRecoveryMaxMs"] = unaffectedRecoveryMax is long unaffectedWorst ? Math.Round(unaffectedWorst / 1000.0, 1) : null;
         result["ok"] = sent > 0 && malformed == 0;
         measurement.WriteTo(result, echoed);
         return result;
@@ -219,6 +239,8 @@ internal static class FailoverScenario
         public int Index { get; } = index;
 
         public bool[] Seen { get; } = new bool[capacity];
+
+        public RecoveryLatency Recovery { get; } = new(capacity);
 
         public int Sent { get; private set; }
 
@@ -250,7 +272,7 @@ internal static class FailoverScenario
             _ending = true;
         }
 
-        public async Task SendAsync(TimeSpan interval, TimeSpan offset, Phase phase, CancellationToken cancellationToken)
+        public async Task SendAsync(Stopwatch clock, TimeSpan interval, TimeSpan offset, Phase phase, CancellationToken cancellationToken)
         {
             await Task.Delay(offset, cancellationToken);
             using var timer = new PeriodicTimer(interval);
@@ -265,6 +287,8 @@ internal static class FailoverScenario
                 var length = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Index}:{Sent}"), buffer);
                 try
                 {
+                    // Before the send: a send held up by the proxy is part of the latency.
+                    Recovery.Sent(Sent, clock.Elapsed.Ticks);
                     await socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, true, cancellationToken);
                     Sent++;
                 }
@@ -305,7 +329,7 @@ internal static class FailoverScenario
                     }
 
                     LastArrivalTicks = now;
-                    Record(buffer.AsSpan(0, count));
+                    Record(buffer.AsSpan(0, count), now, kill);
                 }
             }
             catch (Exception ex) when (Frames.IsConnectionError(ex) || ex is InvalidOperationException)
@@ -318,7 +342,7 @@ internal static class FailoverScenario
             }
         }
 
-        private void Record(ReadOnlySpan<byte> text)
+        private void Record(ReadOnlySpan<byte> text, long arrivalTicks, long killTicks)
         {
             var colon = text.IndexOf((byte)':');
             if (colon <= 0
@@ -339,6 +363,7 @@ internal static class FailoverScenario
 
             Seen[seq] = true;
             Unique++;
+            Recovery.Echoed(seq, arrivalTicks, killTicks);
             if (seq < _maxSeq)
             {
                 Reordered++;
