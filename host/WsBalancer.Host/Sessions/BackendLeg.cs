@@ -18,6 +18,8 @@ internal sealed class BackendLeg
             SingleReader = true,
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
+            // The backend's reader hands a message to the pump, which writes it to the client on the same thread.
+            AllowSynchronousContinuations = true,
         });
     }
 

@@ -37,7 +37,7 @@ internal sealed partial class BalancerSession
             return false;
         }
 
-        Volatile.Write(ref _leg, next);
+        Interlocked.Exchange(ref _leg, next); // a full fence: see RequestAttention
         Interlocked.Increment(ref _reconnects);
         StartPair(next);
         _queue.EndHolding();
@@ -75,7 +75,7 @@ internal sealed partial class BalancerSession
         next.Reader.Replay(unsent);
         var oldPair = _pair!;
         var oldValves = _valves;
-        Volatile.Write(ref _leg, next);
+        Interlocked.Exchange(ref _leg, next); // a full fence: see RequestAttention
         Interlocked.Increment(ref _reconnects);
         NotifyTerminated(oldPair);
         StartPair(next);
@@ -97,6 +97,11 @@ internal sealed partial class BalancerSession
             {
                 while (reader.TryRead(out var message))
                 {
+                    if (ReferenceEquals(message, WakeSignal))
+                    {
+                        continue;
+                    }
+
                     if (message.IsControl)
                     {
                         return;

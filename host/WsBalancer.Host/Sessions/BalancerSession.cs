@@ -18,11 +18,13 @@ internal sealed partial class BalancerSession
     private readonly ServerSettings _settings;
     private readonly ILogger _logger;
     private readonly PendingQueue _queue;
-    private readonly ConcurrentQueue<SessionCommand> _commands = new();
+    // Wakes the pump from a wait on its leg's Send channel; never forwarded, recognized by reference.
+    private static readonly WsMessage WakeSignal = new(WsMessageType.RemoteConnectionAbnormalClosure, ReadOnlyMemory<byte>.Empty);
+
     private readonly IReadOnlyDictionary<string, string[]> _headers;
     private readonly IReadOnlyDictionary<string, string[]> _reconnectHeaders;
     private CancellationTokenSource _lifetime = new();
-    private CancellationTokenSource _wake = new();
+    private ConcurrentQueue<SessionCommand>? _commands; // created by the first command: most sessions never get one
     private ClientLeg _client = null!;
     private BackendLeg _leg;
     private ValveChain _valves = ValveChain.Empty;
@@ -34,6 +36,7 @@ internal sealed partial class BalancerSession
     private int _reconnects;
     private bool _ended;
     private bool _readerStopped;
+    private int _attention; // 1 when a command or the end of the lifetime waits for the pump
 
     public BalancerSession(string id, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, SessionServices services)
     {
@@ -84,7 +87,7 @@ internal sealed partial class BalancerSession
     {
         _client = client;
         _lifetime = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, _services.Stopping);
-        _wake = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        _lifetime.Token.UnsafeRegister(static state => ((BalancerSession)state!).RequestAttention(), this);
         _services.Registry.Add(this);
         StartPair(_leg);
         SessionsLog.Started(_logger, Id, _leg.Connection.BackendId, RequestUri);
@@ -136,36 +139,34 @@ internal sealed partial class BalancerSession
     /// <summary>Queues a command for the pump and wakes it; the pump is the only place a leg changes.</summary>
     private void Post(SessionCommand command)
     {
-        _commands.Enqueue(command);
+        Commands.Enqueue(command);
         if (Volatile.Read(ref _ended))
         {
             FailPendingCommands(); // the pump is gone: nobody else would ever answer
             return;
         }
 
-        // The pump swaps in a new wake source before disposing the old one, so a disposed source means a newer one exists.
-        while (true)
-        {
-            var wake = Volatile.Read(ref _wake);
-            try
-            {
-                wake.Cancel();
-                return;
-            }
-            catch (ObjectDisposedException) when (!ReferenceEquals(wake, Volatile.Read(ref _wake)))
-            {
-            }
-            catch (ObjectDisposedException)
-            {
-                FailPendingCommands();
-                return;
-            }
-        }
+        RequestAttention();
+    }
+
+    private ConcurrentQueue<SessionCommand> Commands =>
+        Volatile.Read(ref _commands) ?? Interlocked.CompareExchange(ref _commands, new(), null) ?? _commands!;
+
+    /// <summary>
+    /// Flags the pump and drops a wake signal into the current leg's Send channel, so a pump waiting there looks
+    /// at the flag. The pump changes legs with a full fence and checks the flag before every wait, so either it
+    /// sees the flag or this sees its new leg. The write is queued to the pool: Send runs its reader's
+    /// continuations inline, and the pump must not run on an administrator's or a timer's thread.
+    /// </summary>
+    private void RequestAttention()
+    {
+        Interlocked.Exchange(ref _attention, 1);
+        ThreadPool.UnsafeQueueUserWorkItem(static session => Volatile.Read(ref session._leg).Send.Writer.TryWrite(WakeSignal), this, preferLocal: false);
     }
 
     private void FailPendingCommands()
     {
-        while (_commands.TryDequeue(out var command))
+        while (_commands is not null && _commands.TryDequeue(out var command))
         {
             command.Outcome?.TrySetResult(FailoverResult.Failed("session ended"));
         }
@@ -177,7 +178,7 @@ internal sealed partial class BalancerSession
     /// </summary>
     private async Task ReadClientAsync()
     {
-        using var receiver = new MessageReceiver(_client.Socket, _settings.ReadBufferSize, _settings.MaxMessageBytes);
+        var receiver = new MessageReceiver(_client.Socket, _settings.ReadBufferSize, _settings.MaxMessageBytes);
         try
         {
             while (true)
@@ -281,12 +282,16 @@ internal sealed partial class BalancerSession
     {
         while (true)
         {
-            var send = _leg.Send.Reader;
-            if (!send.TryRead(out var message))
+            if (Volatile.Read(ref _attention) == 1 && Interlocked.Exchange(ref _attention, 0) == 1)
             {
-                // Commands are looked at before every wait; a command posted during the wait cancels the wake token.
-                if (_commands.TryDequeue(out var command))
+                _lifetime.Token.ThrowIfCancellationRequested();
+                if (_commands is { } commands && commands.TryDequeue(out var command))
                 {
+                    if (!commands.IsEmpty)
+                    {
+                        Volatile.Write(ref _attention, 1); // one command at a time; the next on the next turn
+                    }
+
                     if (command.Outcome is null)
                     {
                         _endReason ??= SessionEndReason.Aborted;
@@ -297,25 +302,23 @@ internal sealed partial class BalancerSession
                     await MoveAsync(command.Outcome);
                     continue;
                 }
+            }
 
-                try
+            var send = _leg.Send.Reader;
+            if (!send.TryRead(out var message))
+            {
+                // No token: a cancellable wait allocates; commands and the lifetime's end arrive as WakeSignal.
+                if (await send.WaitToReadAsync())
                 {
-                    if (!await send.WaitToReadAsync(_wake.Token))
-                    {
-                        message = WsMessage.AbnormalClosure(); // the leg went away without a word: treat as lost
-                    }
-                    else
-                    {
-                        continue;
-                    }
-                }
-                catch (OperationCanceledException) when (!_lifetime.IsCancellationRequested)
-                {
-                    var spent = _wake;
-                    Volatile.Write(ref _wake, CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token));
-                    spent.Dispose();
                     continue;
                 }
+
+                message = WsMessage.AbnormalClosure(); // the leg went away without a word: treat as lost
+            }
+
+            if (ReferenceEquals(message, WakeSignal))
+            {
+                continue;
             }
 
             switch (message.Type)
@@ -419,7 +422,6 @@ internal sealed partial class BalancerSession
         FailPendingCommands();
 
         _services.Metrics.SessionEnded(_services.Time.GetUtcNow() - StartedAt);
-        _wake.Dispose();
         _lifetime.Dispose();
         SessionsLog.Ended(_logger, Id, _endReason ?? reason);
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Sessions;
@@ -9,16 +10,22 @@ namespace WsBalancer.Host.Sessions;
 /// unsent, then the session's <see cref="PendingQueue"/>. Once detached it yields nothing more, so after
 /// <see cref="Detach"/> returns the host knows this leg can no longer take a message, whatever the dialer does.
 /// </summary>
-internal sealed class LegReader : ChannelReader<WsMessage>
+/// <remarks>
+/// Waiting costs no allocation: the reader is its own reusable wait (one outstanding wait at a time, as a single
+/// reader does). A wait completes on the thread that enqueued the message, which then runs the leg's writer
+/// until it next waits: the client's message reaches the backend socket without a thread hand-off.
+/// </remarks>
+internal sealed class LegReader : ChannelReader<WsMessage>, IValueTaskSource<bool>
 {
     private readonly PendingQueue _queue;
     private readonly Lock _gate = new();
+    private ManualResetValueTaskSourceCore<bool> _wait; // continuations run synchronously, see remarks
+    private CancellationTokenRegistration _cancellation;
     private Queue<WsMessage>? _replay;
     private bool _detached;
+    private int _waiting;
 
     public LegReader(PendingQueue queue) => _queue = queue;
-
-    public override Task Completion => _queue.Reader.Completion;
 
     public override bool CanCount => true;
 
@@ -47,13 +54,16 @@ internal sealed class LegReader : ChannelReader<WsMessage>
         }
     }
 
-    /// <summary>Ends this leg's access; a read in progress finishes first (it holds the same lock).</summary>
+    /// <summary>Ends this leg's access; a read in progress finishes first (it holds the same lock); a wait ends with false.</summary>
     public void Detach()
     {
         lock (_gate)
         {
             _detached = true;
         }
+
+        _queue.Unregister(this);
+        Wake(false);
     }
 
     public override bool TryRead([MaybeNullWhen(false)] out WsMessage item)
@@ -72,18 +82,17 @@ internal sealed class LegReader : ChannelReader<WsMessage>
                 return true;
             }
 
-            if (_queue.Reader.TryRead(out item))
-            {
-                _queue.Taken(item);
-                return true;
-            }
-
-            return false;
+            return _queue.TryTake(out item);
         }
     }
 
     public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
         lock (_gate)
         {
             if (_detached)
@@ -97,6 +106,55 @@ internal sealed class LegReader : ChannelReader<WsMessage>
             }
         }
 
-        return _queue.Reader.WaitToReadAsync(cancellationToken);
+        // Armed before registering, so a message that arrives right after registration finds the wait ready.
+        _wait.Reset();
+        Volatile.Write(ref _waiting, 1);
+        if (_queue.HasItemsOrRegister(this) is { } ready)
+        {
+            Volatile.Write(ref _waiting, 0);
+            return ValueTask.FromResult(ready);
+        }
+
+        if (Volatile.Read(ref _detached))
+        {
+            Detach(); // detached while registering: make sure the wait ends
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((LegReader)state!).Cancel(token), this);
+        }
+
+        return new ValueTask<bool>(this, _wait.Version);
     }
+
+    /// <summary>Ends an outstanding wait with <paramref name="hasItems"/>; nothing happens when none is outstanding.</summary>
+    internal void Wake(bool hasItems)
+    {
+        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        {
+            _wait.SetResult(hasItems);
+        }
+    }
+
+    private void Cancel(CancellationToken token)
+    {
+        if (Interlocked.Exchange(ref _waiting, 0) == 1)
+        {
+            _queue.Unregister(this);
+            _wait.SetException(new OperationCanceledException(token));
+        }
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token)
+    {
+        _cancellation.Unregister();
+        _cancellation = default;
+        return _wait.GetResult(token);
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _wait.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _wait.OnCompleted(continuation, state, token, flags);
 }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Sessions;
@@ -17,21 +16,23 @@ internal enum EnqueueOutcome
 /// the client reader wait (TCP back-pressure reaches the client); while the session re-dials it is "holding",
 /// and a full queue is an overflow instead, so a client cannot pile up memory behind a dead backend.
 /// </summary>
-/// <remarks>One producer (the session's client reader); consumers take through <see cref="LegReader"/>.</remarks>
+/// <remarks>
+/// One producer (the session's client reader); backend legs take through their <see cref="LegReader"/>, at most
+/// one at a time in practice. One lock covers a message's whole trip through the queue, and a waiting leg is
+/// woken on the producer's thread, after the lock is released: the message goes on to the backend without a
+/// thread hand-off.
+/// </remarks>
 internal sealed class PendingQueue
 {
-    private readonly Channel<WsMessage> _channel = Channel.CreateUnbounded<WsMessage>(new UnboundedChannelOptions
-    {
-        SingleReader = false, // an old leg and its successor each hold a reader; LegReader keeps them from overlapping
-        SingleWriter = true,
-    });
-
     private readonly Lock _gate = new();
+    private readonly Queue<WsMessage> _items = new();
     private readonly int _maxMessages;
     private readonly long _maxBytes;
     private int _count;
     private long _bytes;
     private bool _holding;
+    private bool _completed;
+    private LegReader? _waitingReader;
     private TaskCompletionSource? _spaceFreed;
 
     public PendingQueue(int maxMessages, long maxBytes)
@@ -40,34 +41,39 @@ internal sealed class PendingQueue
         _maxBytes = maxBytes;
     }
 
+    /// <summary>Client messages waiting (closure signals not counted).</summary>
     public int Count => Volatile.Read(ref _count);
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
-    internal ChannelReader<WsMessage> Reader => _channel.Reader;
-
     /// <summary>Adds a client message, waiting for room in normal running, refusing it while holding.</summary>
     public ValueTask<EnqueueOutcome> EnqueueAsync(WsMessage message, CancellationToken cancellationToken)
     {
-        Task wait;
+        Task? wait = null;
+        LegReader? wake = null;
         lock (_gate)
         {
             if (Fits(message))
             {
-                Add(message);
-                return ValueTask.FromResult(EnqueueOutcome.Accepted);
+                wake = Add(message);
             }
-
-            if (_holding)
+            else if (_holding)
             {
                 return ValueTask.FromResult(EnqueueOutcome.Overflow);
             }
-
-            _spaceFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            wait = _spaceFreed.Task;
+            else
+            {
+                wait = SpaceFreed();
+            }
         }
 
-        return EnqueueAfterWaitAsync(message, wait, cancellationToken);
+        if (wait is not null)
+        {
+            return EnqueueAfterWaitAsync(message, wait, cancellationToken);
+        }
+
+        wake?.Wake(true);
+        return ValueTask.FromResult(EnqueueOutcome.Accepted);
     }
 
     private async ValueTask<EnqueueOutcome> EnqueueAfterWaitAsync(WsMessage message, Task wait, CancellationToken cancellationToken)
@@ -75,41 +81,101 @@ internal sealed class PendingQueue
         while (true)
         {
             await wait.WaitAsync(cancellationToken);
+            LegReader? wake;
             lock (_gate)
             {
-                if (Fits(message))
+                if (!Fits(message))
                 {
-                    Add(message);
-                    return EnqueueOutcome.Accepted;
+                    if (_holding)
+                    {
+                        return EnqueueOutcome.Overflow;
+                    }
+
+                    wait = SpaceFreed();
+                    continue;
                 }
 
-                if (_holding)
-                {
-                    return EnqueueOutcome.Overflow;
-                }
-
-                _spaceFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = _spaceFreed.Task;
+                wake = Add(message);
             }
+
+            wake?.Wake(true);
+            return EnqueueOutcome.Accepted;
         }
     }
 
     /// <summary>Adds a closure signal past the limits: it must reach the backend whatever the queue holds.</summary>
-    public void EnqueueSignal(WsMessage signal) => _channel.Writer.TryWrite(signal);
-
-    /// <summary>Called by <see cref="LegReader"/> for every message a backend leg takes.</summary>
-    internal void Taken(WsMessage message)
+    public void EnqueueSignal(WsMessage signal)
     {
-        if (message.IsControl)
-        {
-            return;
-        }
-
+        LegReader? wake;
         lock (_gate)
         {
-            _count--;
-            _bytes -= message.Data.Length;
-            WakeWaiter();
+            if (_completed)
+            {
+                return;
+            }
+
+            _items.Enqueue(signal);
+            wake = TakeWaiter();
+        }
+
+        wake?.Wake(true);
+    }
+
+    /// <summary>Takes the oldest message; called by <see cref="LegReader"/> under nothing else.</summary>
+    internal bool TryTake(out WsMessage message)
+    {
+        lock (_gate)
+        {
+            if (!_items.TryDequeue(out message!))
+            {
+                return false;
+            }
+
+            if (!message.IsControl)
+            {
+                _count--;
+                _bytes -= message.Data.Length;
+                var waiter = _spaceFreed;
+                _spaceFreed = null;
+                waiter?.TrySetResult(); // continuations run asynchronously: never inside this lock
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// True (synchronously) when a message is there; false when the queue is complete; otherwise registers
+    /// <paramref name="reader"/> to be woken by the next message and returns null.
+    /// </summary>
+    internal bool? HasItemsOrRegister(LegReader reader)
+    {
+        lock (_gate)
+        {
+            if (_items.Count > 0)
+            {
+                return true;
+            }
+
+            if (_completed)
+            {
+                return false;
+            }
+
+            _waitingReader = reader;
+            return null;
+        }
+    }
+
+    /// <summary>Forgets <paramref name="reader"/> as the waiting one (it was detached or cancelled).</summary>
+    internal void Unregister(LegReader reader)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(_waitingReader, reader))
+            {
+                _waitingReader = null;
+            }
         }
     }
 
@@ -119,7 +185,9 @@ internal sealed class PendingQueue
         lock (_gate)
         {
             _holding = true;
-            WakeWaiter(); // a reader waiting for room re-checks and gets Overflow
+            var waiter = _spaceFreed; // a reader waiting for room re-checks and gets Overflow
+            _spaceFreed = null;
+            waiter?.TrySetResult();
         }
     }
 
@@ -131,24 +199,42 @@ internal sealed class PendingQueue
         }
     }
 
-    public void Complete() => _channel.Writer.TryComplete();
+    /// <summary>The session is over: a waiting leg is told there is nothing more.</summary>
+    public void Complete()
+    {
+        LegReader? wake;
+        lock (_gate)
+        {
+            _completed = true;
+            wake = TakeWaiter();
+        }
+
+        wake?.Wake(false);
+    }
 
     // An empty queue takes any one message, so a message larger than the byte limit (but within the message-size
     // limit) is never stuck forever.
     private bool Fits(WsMessage message) =>
         _count == 0 || (_count < _maxMessages && _bytes + message.Data.Length <= _maxBytes);
 
-    private void Add(WsMessage message)
+    private LegReader? Add(WsMessage message)
     {
         _count++;
         _bytes += message.Data.Length;
-        _channel.Writer.TryWrite(message);
+        _items.Enqueue(message);
+        return TakeWaiter();
     }
 
-    private void WakeWaiter()
+    private Task SpaceFreed()
     {
-        var waiter = _spaceFreed;
-        _spaceFreed = null;
-        waiter?.TrySetResult();
+        _spaceFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _spaceFreed.Task;
+    }
+
+    private LegReader? TakeWaiter()
+    {
+        var waiter = _waitingReader;
+        _waitingReader = null;
+        return waiter;
     }
 }

@@ -7,14 +7,14 @@ using WsBalancer.Sdk;
 namespace WsBalancer.Host.Upstream;
 
 /// <summary>
-/// One live leg to a backend over a <see cref="ClientWebSocket"/>: a write loop (Receive → backend) and a read
+/// One live leg to a backend over a client-side <see cref="WebSocket"/>: a write loop (Receive → backend) and a read
 /// loop (backend → Send), with the closure rules of the SDK contract.
 /// </summary>
 internal sealed class WebSocketBackendConnection : IBackendConnection
 {
     private static readonly IReadOnlyList<WsMessage> NoMessages = [];
 
-    private readonly ClientWebSocket _socket;
+    private readonly WebSocket _socket;
     private readonly UpstreamBackend _backend;
     private readonly ChannelReader<WsMessage> _receive;
     private readonly ChannelWriter<WsMessage> _send;
@@ -34,7 +34,7 @@ internal sealed class WebSocketBackendConnection : IBackendConnection
 
     public WebSocketBackendConnection(
         string id,
-        ClientWebSocket socket,
+        WebSocket socket,
         UpstreamBackend backend,
         BackendDialContext context,
         IReadOnlyDictionary<string, string[]> additionalHeaders,
@@ -285,10 +285,6 @@ internal sealed class WebSocketBackendConnection : IBackendConnection
             _writerStop.Cancel();
             _socket.Abort();
             closure = WsMessage.AbnormalClosure();
-        }
-        finally
-        {
-            receiver.Dispose();
         }
 
         try

@@ -1,8 +1,11 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Net.Sockets;
 using System.Net.WebSockets;
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Upstream.Handshake;
 using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Upstream;
@@ -11,7 +14,7 @@ namespace WsBalancer.Host.Upstream;
 /// The built-in upstream: round robin over enabled WebSocket backends, each behind a circuit breaker. It uses the
 /// same SDK interfaces a plugin dialer would, and nothing else of the host.
 /// </summary>
-internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDisposable
+internal sealed partial class WebSocketUpstream : IBackendAdministrator
 {
     private readonly IBackendStore? _store;
     private readonly IUpstreamObserver? _observer;
@@ -19,7 +22,6 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
     private readonly ILogger _logger;
     private readonly int _maxMessageBytes;
     private readonly TimeSpan _closeTimeout;
-    private readonly HttpMessageInvoker _invoker;
     private readonly Lock _writeGate = new();
     private ImmutableArray<UpstreamBackend> _backends = [];
     private ImmutableArray<UpstreamBackend> _rotation = [];
@@ -40,14 +42,6 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
         _logger = logger;
         _maxMessageBytes = server.MaxMessageBytes;
         _closeTimeout = server.FailoverDrainTimeout;
-
-        // One handler for every dial: each upgrade takes its own connection, but the handler's settings are shared.
-        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            UseCookies = false,
-        });
         foreach (var initial in backends)
         {
             var backend = new UpstreamBackend(initial.Settings, time);
@@ -111,17 +105,15 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
 
     private async Task<IBackendConnection> DialAsync(UpstreamBackend backend, BackendDialContext context, CancellationToken cancellationToken)
     {
-        ClientWebSocket socket;
         Uri url;
         try
         {
             url = backend.UrlFor(context.Url);
-            socket = CreateSocket(backend, context.DestHeaders);
         }
-        catch (Exception ex) when (ex is ArgumentException or UriFormatException)
+        catch (UriFormatException ex)
         {
-            // The client's request cannot be expressed to a backend (an invalid subprotocol or path): its fault,
-            // not the backend's, so the breaker's trial (if this was one) is handed back.
+            // The client's request cannot be expressed to a backend: its fault, not the backend's, so the
+            // breaker's trial (if this was one) is handed back.
             backend.Breaker.Abandon();
             throw new ConnectionDeclinedException(backend.Id, 400, $"request cannot be forwarded: {ex.Message}", ex);
         }
@@ -129,26 +121,36 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
         UpstreamLog.Dialing(_logger, backend.Id, url);
         using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         handshake.CancelAfter(backend.Settings.HandshakeTimeout);
+        HandshakeOutcome outcome;
         try
         {
-            await socket.ConnectAsync(url, _invoker, handshake.Token);
+            outcome = await BackendHandshake.ConnectAsync(url, context.DestHeaders, backend.Settings.PingTime, handshake.Token);
+        }
+        catch (ArgumentException ex)
+        {
+            backend.Breaker.Abandon();
+            throw new ConnectionDeclinedException(backend.Id, 400, $"request cannot be forwarded: {ex.Message}", ex);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            socket.Dispose();
             backend.Breaker.Abandon();
             throw;
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or AuthenticationException or WebSocketException)
         {
             var timedOut = ex is OperationCanceledException;
-            throw Failed(backend, socket, timedOut ? "handshake timed out" : Describe(ex), timedOut, ex);
+            var status = ex is HandshakeException handshakeFailure ? handshakeFailure.StatusCode : 0;
+            throw Failed(backend, status, timedOut ? "handshake timed out" : Describe(ex), timedOut, ex);
         }
         catch
         {
-            socket.Dispose();
             backend.Breaker.Abandon();
             throw;
+        }
+
+        foreach (var skipped in outcome.SkippedHeaders)
+        {
+            UpstreamLog.HeaderSkipped(_logger, skipped, backend.Id);
         }
 
         if (backend.Breaker.RecordSuccess())
@@ -156,17 +158,14 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
             UpstreamLog.BreakerClosed(_logger, backend.Id);
         }
 
-        var passHeaders = PassHeaders(backend, socket);
-        socket.HttpResponseHeaders = null; // the rest of the response headers are not needed for the connection's lifetime
+        var passHeaders = PassHeaders(backend, outcome.Response);
         backend.ConnectionOpened();
         var id = string.Create(CultureInfo.InvariantCulture, $"{backend.Id}.{Interlocked.Increment(ref _connectionCounter):x}");
-        return new WebSocketBackendConnection(id, socket, backend, context, passHeaders, _maxMessageBytes, _closeTimeout, _logger);
+        return new WebSocketBackendConnection(id, outcome.Socket, backend, context, passHeaders, _maxMessageBytes, _closeTimeout, _logger);
     }
 
-    private RemoteSystemException Failed(UpstreamBackend backend, ClientWebSocket socket, string reason, bool timedOut, Exception ex)
+    private RemoteSystemException Failed(UpstreamBackend backend, int status, string reason, bool timedOut, Exception ex)
     {
-        var status = (int)socket.HttpStatusCode;
-        socket.Dispose();
         _observer?.DialFailed(backend.Id, status is >= 300 and < 500 ? "declined" : timedOut ? "timeout" : "unavailable");
         if (status is >= 300 and < 500)
         {
@@ -190,60 +189,28 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
         return new SystemUnavailableException(backend.Id, status, $"backend {backend.Id}: {reason}", ex);
     }
 
-    private ClientWebSocket CreateSocket(UpstreamBackend backend, IReadOnlyDictionary<string, string[]> headers)
+    private static IReadOnlyDictionary<string, string[]> PassHeaders(UpstreamBackend backend, HandshakeResponse response)
     {
-        var socket = new ClientWebSocket();
-        var options = socket.Options;
-        options.CollectHttpResponseDetails = true;
-        options.KeepAliveInterval = backend.Settings.PingTime;
-        // With a timeout set the socket sends real pings (not unsolicited pongs) and drops a backend that stops answering.
-        options.KeepAliveTimeout = backend.Settings.PingTime;
-        options.SetBuffer(backend.Settings.ReadBufferSize, backend.Settings.WriteBufferSize);
-        foreach (var (name, values) in headers)
-        {
-            if (name.Equals(WsHeaders.Subprotocol, StringComparison.OrdinalIgnoreCase))
-            {
-                foreach (var value in values)
-                {
-                    foreach (var protocol in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    {
-                        options.AddSubProtocol(protocol);
-                    }
-                }
-
-                continue;
-            }
-
-            try
-            {
-                options.SetRequestHeader(name, values.Length == 1 ? values[0] : string.Join(", ", values));
-            }
-            catch (ArgumentException)
-            {
-                UpstreamLog.HeaderSkipped(_logger, name, backend.Id);
-            }
-        }
-
-        return socket;
-    }
-
-    private static IReadOnlyDictionary<string, string[]> PassHeaders(UpstreamBackend backend, ClientWebSocket socket)
-    {
-        if (!backend.HasPassHeaders || socket.HttpResponseHeaders is null)
+        if (!backend.HasPassHeaders)
         {
             return ImmutableDictionary<string, string[]>.Empty;
         }
 
-        var passed = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, values) in socket.HttpResponseHeaders)
+        var passed = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in response.Headers)
         {
             if (backend.IsPassHeader(name))
             {
-                passed[name] = [.. values];
+                if (!passed.TryGetValue(name, out var values))
+                {
+                    passed[name] = values = [];
+                }
+
+                values.Add(value);
             }
         }
 
-        return passed;
+        return passed.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>The outer message plus the innermost cause ("Unable to connect…: Connection refused").</summary>
@@ -270,6 +237,4 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator, IDispos
 
         return null;
     }
-
-    public void Dispose() => _invoker.Dispose();
 }

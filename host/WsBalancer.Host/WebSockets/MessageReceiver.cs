@@ -18,15 +18,14 @@ internal readonly record struct ReceivedMessage(ReceiveStatus Status, WsMessage?
 
 /// <summary>
 /// Reads whole messages from a WebSocket into exactly sized arrays. A message that fits one receive costs one
-/// array (the message itself); fragmented ones grow a pooled buffer. The socket handles pings itself (RFC 6455
+/// array (the message itself); fragmented ones grow a pooled buffer. Between messages nothing is held. The socket handles pings itself (RFC 6455
 /// §5.5.2), so control frames never surface here.
 /// </summary>
-internal sealed class MessageReceiver : IDisposable
+internal sealed class MessageReceiver
 {
     private readonly WebSocket _socket;
     private readonly int _maxMessageBytes;
     private readonly int _chunkBytes;
-    private byte[]? _chunk;
 
     /// <param name="socket">The socket to read.</param>
     /// <param name="chunkBytes">Size of the pooled receive buffer.</param>
@@ -42,30 +41,50 @@ internal sealed class MessageReceiver : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReceivedMessage> ReceiveAsync(CancellationToken cancellationToken)
     {
-        _chunk ??= ArrayPool<byte>.Shared.Rent(_chunkBytes);
-        var first = await _socket.ReceiveAsync(_chunk.AsMemory(), cancellationToken);
-        if (first.MessageType == WebSocketMessageType.Close)
+        // A zero-byte receive waits for the next frame without a buffer: an idle session holds none, and a
+        // buffer is rented only for the moment a message is being read.
+        var header = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+        if (header.MessageType == WebSocketMessageType.Close)
         {
             return new ReceivedMessage(ReceiveStatus.Closed, null);
         }
 
-        var type = first.MessageType == WebSocketMessageType.Text ? WsMessageType.Text : WsMessageType.Binary;
-        if (first.EndOfMessage)
+        var type = header.MessageType == WebSocketMessageType.Text ? WsMessageType.Text : WsMessageType.Binary;
+        if (header.EndOfMessage)
         {
-            return first.Count > _maxMessageBytes
-                ? new ReceivedMessage(ReceiveStatus.TooBig, null)
-                : new ReceivedMessage(ReceiveStatus.Message, new WsMessage(type, _chunk.AsSpan(0, first.Count).ToArray()));
+            return new ReceivedMessage(ReceiveStatus.Message, new WsMessage(type, ReadOnlyMemory<byte>.Empty));
         }
 
-        return await ReceiveFragmentedAsync(type, first.Count, cancellationToken);
+        var chunk = ArrayPool<byte>.Shared.Rent(_chunkBytes);
+        try
+        {
+            var first = await _socket.ReceiveAsync(chunk.AsMemory(), cancellationToken);
+            if (first.MessageType == WebSocketMessageType.Close)
+            {
+                return new ReceivedMessage(ReceiveStatus.Closed, null);
+            }
+
+            if (first.EndOfMessage)
+            {
+                return first.Count > _maxMessageBytes
+                    ? new ReceivedMessage(ReceiveStatus.TooBig, null)
+                    : new ReceivedMessage(ReceiveStatus.Message, new WsMessage(type, chunk.AsSpan(0, first.Count).ToArray()));
+            }
+
+            return await ReceiveFragmentedAsync(type, chunk, first.Count, cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
-    private async ValueTask<ReceivedMessage> ReceiveFragmentedAsync(WsMessageType type, int firstCount, CancellationToken cancellationToken)
+    private async ValueTask<ReceivedMessage> ReceiveFragmentedAsync(WsMessageType type, byte[] chunk, int firstCount, CancellationToken cancellationToken)
     {
         var assembled = ArrayPool<byte>.Shared.Rent(Math.Max(firstCount * 2, _chunkBytes * 2));
         try
         {
-            _chunk.AsSpan(0, firstCount).CopyTo(assembled);
+            chunk.AsSpan(0, firstCount).CopyTo(assembled);
             var length = firstCount;
             while (true)
             {
@@ -98,15 +117,6 @@ internal sealed class MessageReceiver : IDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(assembled);
-        }
-    }
-
-    public void Dispose()
-    {
-        var chunk = Interlocked.Exchange(ref _chunk, null);
-        if (chunk is not null)
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 }
