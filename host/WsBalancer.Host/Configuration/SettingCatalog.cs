@@ -26,8 +26,8 @@ internal static class SettingCatalog
             new("server:admin:read-timeout", "ADM_READ_TIMEOUT", GoDuration.Format(d.Admin.ReadTimeout), "time allowed to receive the request headers"),
             new("server:admin:write-timeout", "ADM_WRITE_TIMEOUT", GoDuration.Format(d.Admin.WriteTimeout), "longest response write (YAML alias: wite-timeout)"),
             new("server:admin:max-header-bytes", "ADM_MAX_HDR_BYTES", Number(d.Admin.MaxHeaderBytes), "largest request headers, bytes"),
-            new("server:read-buffer-size", "FE_RB_SIZE", Number(d.ReadBufferSize), "client-leg receive buffer, bytes"),
-            new("server:write-buffer-size", "FE_WB_SIZE", Number(d.WriteBufferSize), "client-leg send buffer, bytes"),
+            new("server:read-buffer-size", "FE_RB_SIZE", Number(d.ReadBufferSize), "client-leg receive chunk, bytes (rented per message)"),
+            new("server:write-buffer-size", "FE_WB_SIZE", Number(d.WriteBufferSize), "accepted for compatibility; no effect"),
             new("server:trust-received-xff", "FE_TRUST_XFF", Bool(d.TrustReceivedXff), "append to a client's X-Forwarded-For (false: replace it)"),
             new(ConfigKey.BlockHeaders, "BLOCK_HEADERS", "(none)", "client headers never passed to a backend (list)"),
             new("server:reconnect-header", "RECONNECT_HDR", d.ReconnectHeader, "header sent with 1 on a failover dial"),
@@ -56,8 +56,8 @@ internal static class SettingCatalog
             new("breaker-threshold", "BE_BREAKER_THRESHOLD", Number(d.BreakerThreshold), "consecutive dial failures that open the circuit; <= 0: off"),
             new(ConfigKey.PassHeaders, "BE_PASS_HEADERS", "(none)", "backend response headers copied to the client (list); env appends"),
             new(ConfigKey.AbnormalCloseCodes, "BE_ABNORMAL_CLOSE_CODES", string.Join(",", d.AbnormalCloseCodes), "backend close codes that cause a failover (list)"),
-            new("read-buffer-size", "BE_RB_SIZE", Number(d.ReadBufferSize), "backend-leg receive buffer, bytes"),
-            new("write-buffer-size", "BE_WB_SIZE", Number(d.WriteBufferSize), "backend-leg send buffer, bytes"),
+            new("read-buffer-size", "BE_RB_SIZE", Number(d.ReadBufferSize), "backend-leg receive chunk, bytes (rented per message)"),
+            new("write-buffer-size", "BE_WB_SIZE", Number(d.WriteBufferSize), "accepted for compatibility; no effect"),
         ];
     }
 

@@ -86,7 +86,15 @@ internal sealed class FrontendEndpoint
         {
             foreach (var (name, values) in backend.AdditionalHeaders)
             {
-                context.Response.Headers[name] = values;
+                if (ResponseHeaders.CanWrite(name, values))
+                {
+                    context.Response.Headers[name] = values;
+                }
+                else
+                {
+                    // Kestrel would refuse it inside the upgrade; the session is worth more than one header.
+                    FrontendLog.PassHeaderSkipped(_logger, name, backend.BackendId);
+                }
             }
 
             socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
@@ -97,8 +105,14 @@ internal sealed class FrontendEndpoint
         }
         catch (Exception ex) when (ex is IOException or WebSocketException or OperationCanceledException or InvalidOperationException)
         {
-            FrontendLog.AcceptFailed(_logger, session.Id);
+            FrontendLog.AcceptFailed(_logger, session.Id, ex.Message);
             await backend.CloseAsync();
+            if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // The upgrade was refused before anything was sent (e.g. a header Kestrel will not write): say so.
+                await FailAsync(context, StatusCodes.Status502BadGateway, "the upgrade could not be completed");
+            }
+
             return;
         }
 

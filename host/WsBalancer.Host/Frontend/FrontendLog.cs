@@ -20,9 +20,12 @@ internal static partial class FrontendLog
     [LoggerMessage(1005, LogLevel.Error, "The dialer failed with an unexpected error.")]
     public static partial void DialerFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(1006, LogLevel.Debug, "The client left during the handshake of session {SessionId}.")]
-    public static partial void AcceptFailed(ILogger logger, string sessionId);
+    [LoggerMessage(1006, LogLevel.Debug, "The client's upgrade for session {SessionId} did not complete: {Reason}")]
+    public static partial void AcceptFailed(ILogger logger, string sessionId, string reason);
 
     [LoggerMessage(1007, LogLevel.Information, "Frontend {FrontendId} {Change}.")]
     public static partial void Switched(ILogger logger, string frontendId, string change);
+
+    [LoggerMessage(1008, LogLevel.Warning, "Pass-header {HeaderName} from backend {BackendId} was not sent to the client: it is not a valid response header value.")]
+    public static partial void PassHeaderSkipped(ILogger logger, string headerName, string backendId);
 }

@@ -25,7 +25,7 @@ internal sealed partial class BalancerSession
         try
         {
             next.Connection = await _services.Dialer.DialUpstreamAsync(
-                next.CreateDialContext(RequestUri, _reconnectHeaders, old.Connection), _lifetime.Token);
+                next.CreateDialContext(RequestUri, ReconnectHeaders, old.Connection), _lifetime.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -58,7 +58,7 @@ internal sealed partial class BalancerSession
         try
         {
             next.Connection = await _services.Dialer.DialUpstreamAsync(
-                next.CreateDialContext(RequestUri, _reconnectHeaders, old.Connection), _lifetime.Token);
+                next.CreateDialContext(RequestUri, ReconnectHeaders, old.Connection), _lifetime.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -22,7 +22,7 @@ internal sealed partial class BalancerSession
     private static readonly WsMessage WakeSignal = new(WsMessageType.RemoteConnectionAbnormalClosure, ReadOnlyMemory<byte>.Empty);
 
     private readonly IReadOnlyDictionary<string, string[]> _headers;
-    private readonly IReadOnlyDictionary<string, string[]> _reconnectHeaders;
+    private IReadOnlyDictionary<string, string[]>? _reconnectHeaders; // built by the first re-dial: most sessions never make one
     private CancellationTokenSource _lifetime = new();
     private ConcurrentQueue<SessionCommand>? _commands; // created by the first command: most sessions never get one
     private ClientLeg _client = null!;
@@ -46,17 +46,16 @@ internal sealed partial class BalancerSession
         _settings = services.Settings;
         _logger = services.Logger;
         _headers = headers;
-        var reconnect = new Dictionary<string, string[]>(headers, StringComparer.OrdinalIgnoreCase)
-        {
-            [_settings.ReconnectHeader] = ["1"],
-        };
-        _reconnectHeaders = reconnect;
         _queue = new PendingQueue(_settings.MaxPendingMessages, _settings.MaxPendingBytes);
         _leg = new BackendLeg(_queue);
         StartedAt = services.Time.GetUtcNow();
     }
 
     public string Id { get; }
+
+    /// <summary>The first dial's headers plus the reconnect header, which tells a backend the session is resumed.</summary>
+    private IReadOnlyDictionary<string, string[]> ReconnectHeaders => _reconnectHeaders ??=
+        new Dictionary<string, string[]>(_headers, StringComparer.OrdinalIgnoreCase) { [_settings.ReconnectHeader] = ["1"] };
 
     public Uri RequestUri { get; }
 

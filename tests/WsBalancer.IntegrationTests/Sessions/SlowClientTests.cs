@@ -32,7 +32,15 @@ public sealed class SlowClientTests
 
         await balancer.WaitForSessionsAsync(1, ct);
         await flooded.Ended.WaitAsync(Timeouts.Default, ct);
-        stopFlood.Cancel();
+        try
+        {
+            stopFlood.Cancel();
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is ObjectDisposedException))
+        {
+            // Cancelling the flood's pending send aborts the backend's request, which ASP.NET Core may already have
+            // disposed when that connection ended: nothing is left to stop.
+        }
         await Task.WhenAny(flood, Task.Delay(Timeouts.Default, ct));
 
         Assert.Equal("/bystander", Assert.Single(balancer.Sessions.Sessions).RequestUri.PathAndQuery);

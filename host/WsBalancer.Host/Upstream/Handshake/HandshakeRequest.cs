@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using WsBalancer.Host.Http;
 using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Upstream.Handshake;
@@ -7,7 +8,7 @@ namespace WsBalancer.Host.Upstream.Handshake;
 /// <summary>
 /// The opening handshake a backend receives (RFC 6455 §4.1): the request line, our own Host and upgrade fields,
 /// the subprotocols offered, then the session's forwarded headers. Nothing a client sent can replace or repeat
-/// one of our fields, and a field that cannot be written safely on the wire is left out (and reported).
+/// one of our fields, and a field with a control character (header injection) is left out and reported.
 /// </summary>
 internal sealed class HandshakeRequest
 {
@@ -59,7 +60,7 @@ internal sealed class HandshakeRequest
                 {
                     foreach (var protocol in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
-                        if (!IsToken(protocol))
+                        if (!HttpSyntax.IsToken(protocol))
                         {
                             throw new ArgumentException($"subprotocol '{protocol}' is not a valid token", nameof(headers));
                         }
@@ -82,7 +83,7 @@ internal sealed class HandshakeRequest
                 continue;
             }
 
-            if (!IsToken(name) || !values.All(IsFieldValue))
+            if (!HttpSyntax.IsToken(name) || !values.All(HttpSyntax.HasNoControls))
             {
                 skipped.Add(name);
                 continue;
@@ -98,7 +99,9 @@ internal sealed class HandshakeRequest
 
         text.Append("\r\n");
         var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid)));
-        return new HandshakeRequest(Encoding.Latin1.GetBytes(text.ToString()), accept, subprotocols, skipped);
+        // UTF-8: Kestrel hands the frontend header values decoded from UTF-8, so this gives the backend the
+        // client's own bytes (ASCII, the usual case, is unchanged).
+        return new HandshakeRequest(Encoding.UTF8.GetBytes(text.ToString()), accept, subprotocols, skipped);
     }
 
     /// <summary>Host with the port when it is not the scheme's default; IPv6 literals keep their brackets.</summary>
@@ -106,38 +109,5 @@ internal sealed class HandshakeRequest
     {
         var host = url.HostNameType == UriHostNameType.IPv6 ? url.Host : url.IdnHost;
         return url.IsDefaultPort ? host : $"{host}:{url.Port}";
-    }
-
-    // RFC 9110 §5.6.2 token characters.
-    private static bool IsToken(string value)
-    {
-        if (value.Length == 0)
-        {
-            return false;
-        }
-
-        foreach (var c in value)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c)))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    // RFC 9110 §5.5: visible octets, spaces and tabs; no CR, LF or NUL (header injection), nothing beyond Latin-1.
-    private static bool IsFieldValue(string value)
-    {
-        foreach (var c in value)
-        {
-            if ((c < 0x20 && c != '\t') || c == 0x7F || c > 0xFF)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }
