@@ -13,10 +13,8 @@ public sealed class RawWebSocketServer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Lock _gate = new();
-    private readonly List<RawServerConnection> _connections = [];
+    private readonly Arrivals<RawServerConnection> _connections = new();
     private readonly Task _acceptLoop;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private RawWebSocketServer()
     {
@@ -30,39 +28,13 @@ public sealed class RawWebSocketServer : IAsyncDisposable
     /// <summary>When false, data frames are recorded but not echoed.</summary>
     public bool Echo { get; set; } = true;
 
-    public IReadOnlyList<RawServerConnection> Connections
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _connections];
-            }
-        }
-    }
+    public IReadOnlyList<RawServerConnection> Connections => _connections.Snapshot();
 
     public static RawWebSocketServer Start() => new();
 
     /// <summary>Waits (bounded) for the connection with this index to complete its handshake.</summary>
-    public async Task<RawServerConnection> WaitForConnectionAsync(int index, CancellationToken cancellationToken)
-    {
-        using var timeout = Timeouts.Linked(cancellationToken);
-        while (true)
-        {
-            Task changed;
-            lock (_gate)
-            {
-                if (_connections.Count > index)
-                {
-                    return _connections[index];
-                }
-
-                changed = _changed.Task;
-            }
-
-            await changed.WaitAsync(timeout.Token);
-        }
-    }
+    public Task<RawServerConnection> WaitForConnectionAsync(int index, CancellationToken cancellationToken) =>
+        _connections.WaitForAsync(index, cancellationToken);
 
     private async Task AcceptLoopAsync()
     {
@@ -99,12 +71,7 @@ public sealed class RawWebSocketServer : IAsyncDisposable
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(response), _stop.Token);
 
                 var connection = new RawServerConnection(request, stream, () => Echo);
-                lock (_gate)
-                {
-                    _connections.Add(connection);
-                    _changed.TrySetResult();
-                    _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
+                _connections.Add(connection);
 
                 await connection.RunAsync(_stop.Token);
             }

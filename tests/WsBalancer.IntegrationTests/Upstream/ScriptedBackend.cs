@@ -15,10 +15,9 @@ internal sealed class ScriptedBackend : IAsyncDisposable
     private readonly Func<ScriptedExchange, CancellationToken, Task> _script;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
-    private readonly List<ScriptedExchange> _exchanges = [];
+    private readonly Arrivals<ScriptedExchange> _exchanges = new();
     private readonly List<Socket> _accepted = [];
     private readonly Task _acceptLoop;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ScriptedBackend(Func<ScriptedExchange, CancellationToken, Task> script)
     {
@@ -33,40 +32,14 @@ internal sealed class ScriptedBackend : IAsyncDisposable
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     /// <summary>Every connection whose request head was read, in order.</summary>
-    public IReadOnlyList<ScriptedExchange> Exchanges
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _exchanges];
-            }
-        }
-    }
+    public IReadOnlyList<ScriptedExchange> Exchanges => _exchanges.Snapshot();
 
     /// <summary>Starts a backend that runs <paramref name="script"/> on every connection once its request head is read.</summary>
     public static ScriptedBackend Start(Func<ScriptedExchange, CancellationToken, Task> script) => new(script);
 
     /// <summary>Waits (bounded) for the connection with this index to have sent its request head.</summary>
-    public async Task<ScriptedExchange> WaitForExchangeAsync(int index, CancellationToken cancellationToken)
-    {
-        using var timeout = Timeouts.Linked(cancellationToken);
-        while (true)
-        {
-            Task changed;
-            lock (_gate)
-            {
-                if (_exchanges.Count > index)
-                {
-                    return _exchanges[index];
-                }
-
-                changed = _changed.Task;
-            }
-
-            await changed.WaitAsync(timeout.Token);
-        }
-    }
+    public Task<ScriptedExchange> WaitForExchangeAsync(int index, CancellationToken cancellationToken) =>
+        _exchanges.WaitForAsync(index, cancellationToken);
 
     private async Task AcceptLoopAsync()
     {
@@ -101,12 +74,7 @@ internal sealed class ScriptedBackend : IAsyncDisposable
                 var stream = tcp.GetStream();
                 var request = await RawWebSocketProtocol.ReadHeadAsync(stream, _stop.Token);
                 var exchange = new ScriptedExchange(request, stream);
-                lock (_gate)
-                {
-                    _exchanges.Add(exchange);
-                    _changed.TrySetResult();
-                    _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
+                _exchanges.Add(exchange);
 
                 await _script(exchange, _stop.Token);
             }

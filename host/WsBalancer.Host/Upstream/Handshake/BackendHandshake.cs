@@ -15,7 +15,7 @@ internal sealed record HandshakeOutcome(WebSocket Socket, HandshakeResponse Resp
 /// <remarks>
 /// The balancer holds one backend connection per session for hours. An HTTP client connection would keep its own
 /// read and write buffers (8 KiB) and request objects alive for that whole time and add a stream layer to every
-/// message; over the socket's own stream an idle leg holds no buffer at all.
+/// message; over the socket's own stream (read ahead only while bytes flow) an idle leg holds no buffer at all.
 /// </remarks>
 internal static class BackendHandshake
 {
@@ -45,7 +45,7 @@ internal static class BackendHandshake
             var (response, leftover) = await ReadReplyAsync(stream, cancellationToken);
             Validate(response, request);
             var subprotocol = response.Get(Sdk.WsHeaders.Subprotocol) is { Length: > 0 } chosen ? chosen : null;
-            var transport = leftover.Length == 0 ? stream : new PrefixedStream(leftover, stream);
+            var transport = new ReadAheadStream(stream, leftover);
             var webSocket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions
             {
                 IsServer = false,
