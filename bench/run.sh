@@ -3,7 +3,7 @@
 # prints the table and writes bench/RESULTS.md. See bench/README.md for what each scenario measures.
 #
 #   bench/run.sh [--quick] [--targets direct,wsbalancer,nginx,haproxy] [--scenarios echo,pipelined,bulk,idle,churn,failover]
-#                [--idle N] [--duration S] [--no-install] [--no-build] [--keep-work]
+#                [--idle N] [--duration S] [--overhead-rounds N] [--no-install] [--no-build] [--keep-work]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -13,6 +13,7 @@ TARGETS="direct,wsbalancer,nginx,haproxy"
 SCENARIOS="echo,pipelined,bulk,idle,churn,failover"
 IDLE=""
 DURATION=""
+OVERHEAD_ROUNDS=""
 INSTALL=1
 BUILD=1
 KEEP_WORK=0
@@ -23,6 +24,7 @@ while [[ $# -gt 0 ]]; do
     --scenarios) SCENARIOS="$2"; shift ;;
     --idle) IDLE="$2"; shift ;;
     --duration) DURATION="$2"; shift ;;
+    --overhead-rounds) OVERHEAD_ROUNDS="$2"; shift ;;
     --no-install) INSTALL=0 ;;
     --no-build) BUILD=0 ;;
     --keep-work) KEEP_WORK=1 ;;
@@ -40,11 +42,18 @@ if [[ $QUICK == 1 ]]; then
   MODE=quick
   WARMUP=0.5; DURATION=${DURATION:-1.5}; IDLE=${IDLE:-1000}; HOLD=0.5
   FAILOVER_DURATION=3; FAILOVER_KILL_AT=1.2; FAILOVER_DRAIN=1
+  OVERHEAD_ROUNDS=${OVERHEAD_ROUNDS:-1}
 else
   MODE=full
   # 5 s: the .NET targets' JIT tiering is still at work a few seconds in; the same warm-up applies to every target.
   WARMUP=5; DURATION=${DURATION:-10}; IDLE=${IDLE:-10000}; HOLD=3
   FAILOVER_DURATION=10; FAILOVER_KILL_AT=4; FAILOVER_DRAIN=3
+  # A single echo run of the same build varies by about ±20 % here; 3 rounds give a median that is not one outlier.
+  OVERHEAD_ROUNDS=${OVERHEAD_ROUNDS:-3}
+fi
+if ! [[ $OVERHEAD_ROUNDS =~ ^[1-9][0-9]*$ ]]; then
+  echo "run.sh: --overhead-rounds must be a positive integer" >&2
+  exit 2
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -290,6 +299,9 @@ EOF
   sleep 0.5
 }
 
+# The echo scenario's load, shared by the main table and the valve-overhead rounds so they measure the same thing.
+ECHO_ARGS=(--connections 64 --size 128 --warmup "$WARMUP" --duration "$DURATION")
+
 load_command() { # target scenario args… → LOAD_CMD, the load generator's command line
   local target=$1 scenario=$2
   shift 2
@@ -332,7 +344,7 @@ run_target() {
   local target=$1
   if ! start_target "$target"; then
     note "$target did not start; see its log"
-    # The wsbalancer-* variants only ever run the echo scenario.
+    # The wsbalancer-* variants only ever run the echo scenario (when named in --targets themselves).
     local scenario scenarios=$SCENARIOS
     [[ $target == wsbalancer-* ]] && scenarios=echo
     for scenario in ${scenarios//,/ }; do
@@ -342,9 +354,9 @@ run_target() {
   fi
   local common=(--warmup "$WARMUP" --duration "$DURATION")
   if [[ $target == wsbalancer-* ]]; then
-    run_load "$target" echo --connections 64 --size 128 "${common[@]}"
+    run_load "$target" echo "${ECHO_ARGS[@]}"
   else
-    want_scenario echo && run_load "$target" echo --connections 64 --size 128 "${common[@]}"
+    want_scenario echo && run_load "$target" echo "${ECHO_ARGS[@]}"
     want_scenario pipelined && run_load "$target" pipelined --connections 64 --inflight 16 --size 128 "${common[@]}"
     want_scenario bulk && run_load "$target" bulk --connections 8 --inflight 2 --size 65536 "${common[@]}"
     want_scenario idle && run_idle "$target"
@@ -361,15 +373,44 @@ run_target() {
   fi
 }
 
+# ---------------------------------------------------------------------------------------------- valve overhead
+# The valve-overhead table compares plain wsbalancer with wsbalancer-metrics and wsbalancer-valve. One run of each
+# at different moments is noise on this shared machine (±20 % between runs of the same build), so the three run
+# interleaved in rounds, each in a fresh process, and the report takes the median per variant: a slow patch of the
+# machine hits every variant alike instead of one. The order rotates (plain, metrics, valve; then metrics, valve,
+# plain; then valve, plain, metrics) so no variant always goes first.
+OVERHEAD_VARIANTS=(wsbalancer wsbalancer-metrics wsbalancer-valve)
+
+run_overhead_echo() { # target round → one "echo-overhead" JSON line with its round
+  local target=$1 round=$2
+  if ! start_target "$target"; then
+    note "$target did not start for overhead round $round; see its log"
+    printf '{"scenario":"echo-overhead","target":"%s","round":%d,"ok":false,"error":"target did not start"}\n' "$target" "$round" >>"$RESULTS"
+    return 0
+  fi
+  log "$target: echo, overhead round $round of $OVERHEAD_ROUNDS"
+  # --label and --round tell these lines from the main table's echo row.
+  load_command "$target" echo "${ECHO_ARGS[@]}" --label echo-overhead --round "$round"
+  "${LOAD_CMD[@]}" >/dev/null || true
+  stop_pid "$TARGET_PID"
+}
+
+run_overhead() {
+  local round i count=${#OVERHEAD_VARIANTS[@]}
+  for round in $(seq 1 "$OVERHEAD_ROUNDS"); do
+    for i in $(seq 0 $((count - 1))); do
+      run_overhead_echo "${OVERHEAD_VARIANTS[$(((round - 1 + i) % count))]}" "$round"
+    done
+  done
+}
+
 STARTED=$(date +%s)
 IFS=',' read -r -a TARGET_LIST <<<"$TARGETS"
 for target in "${TARGET_LIST[@]}"; do
   run_target "$target"
-  # Valve overhead: the same echo with per-message instrumentation on, then with one pass-through valve; right
-  # after plain wsbalancer, so the three runs are as close in time (and machine load) as possible.
+  # Right after wsbalancer's own scenarios, with the same build and backends.
   if [[ $target == wsbalancer ]] && want_scenario echo; then
-    run_target wsbalancer-metrics
-    run_target wsbalancer-valve
+    run_overhead
   fi
 done
 ELAPSED=$(($(date +%s) - STARTED))

@@ -35,6 +35,7 @@ try
     var url = new Uri(arguments.RequiredString("url"));
     var timeout = arguments.Seconds("timeout", 600);
     var outFile = arguments.OptionalString("out");
+    var label = ResultLabel.Read(arguments);
     using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(timeout));
     Console.CancelKeyPress += (_, e) =>
     {
@@ -64,6 +65,7 @@ try
         result["error"] = cts.IsCancellationRequested ? $"timed out after {timeout} s" : $"{ex.GetType().Name}: {ex.Message}";
     }
 
+    label.ApplyTo(result);
     var line = result.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     Console.Out.WriteLine(line);
     if (outFile is not null)

@@ -18,6 +18,7 @@ internal static class Usage
 
         common: --target NAME (label) --target-pids P1,P2 (proxy processes: CPU and RSS, children included)
                 --backend-pids P1,P2 --timeout [600] s --out FILE (also append the JSON line there)
+                --label NAME (the JSON line's scenario field instead of the scenario run) --round N (adds "round")
         The URL (and kill URL) must be loopback. Exit code 0 = the scenario ran cleanly, 1 = it ran with errors.
         """;
 }
