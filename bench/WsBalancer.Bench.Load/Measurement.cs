@@ -52,5 +52,8 @@ internal sealed class Measurement(ProcessProbe target, ProcessProbe backends)
         result["targetCpuSeconds"] = Math.Round(TargetCpuSeconds, 3);
         result["targetCpuPercent"] = Seconds > 0 ? Math.Round(100 * TargetCpuSeconds / Seconds, 1) : null;
         result["targetCpuUsPerOp"] = operations > 0 ? Math.Round(TargetCpuSeconds * 1e6 / operations, 2) : null;
+        // The echo backends do the same work per message whatever proxy is in front, yet their CPU per message moves
+        // with the machine's load by a third between runs; the proxy's CPU over theirs in the same window cancels that.
+        result["targetCpuPerBackendCpu"] = !backends.IsEmpty && BackendCpuSeconds > 0 ? Math.Round(TargetCpuSeconds / BackendCpuSeconds, 2) : null;
     }
 }

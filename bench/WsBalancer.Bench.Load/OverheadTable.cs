@@ -44,11 +44,11 @@ internal static class OverheadTable
         var plain = rows[0];
         var md = new StringBuilder();
         md.AppendLine("## Valve overhead (echo, same settings)").AppendLine();
-        md.AppendLine("| variant | adds to plain wsbalancer | rounds | round trips/s (median) | round trips/s per round | p99 µs (median) | proxy CPU µs / round trip (median) | throughput ÷ plain | CPU ÷ plain |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| variant | adds to plain wsbalancer | rounds | round trips/s (median) | round trips/s per round | p99 µs (median) | proxy CPU µs / round trip (median) | proxy CPU ÷ backends' CPU (median) | throughput ÷ plain | CPU ÷ plain | CPU ÷ backends' ÷ plain |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {row.Target} | {row.Adds} | {row.RoundsText} | {ReportWriter.Format(row.Rate, 0)}{row.Warning} | {row.PerRoundRates} | {ReportWriter.Format(row.P99, 0)} | {ReportWriter.Format(row.Cpu, 1)} | {ReportWriter.Ratio(row.Rate, plain.Rate)} | {ReportWriter.Ratio(row.Cpu, plain.Cpu)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {row.Target} | {row.Adds} | {row.RoundsText} | {ReportWriter.Format(row.Rate, 0)}{row.Warning} | {row.PerRoundRates} | {ReportWriter.Format(row.P99, 0)} | {ReportWriter.Format(row.Cpu, 1)} | {ReportWriter.Format(row.RelativeCpu, 2)} | {ReportWriter.Ratio(row.Rate, plain.Rate)} | {ReportWriter.Ratio(row.Cpu, plain.Cpu)} | {ReportWriter.Ratio(row.RelativeCpu, plain.RelativeCpu)} |");
         }
 
         md.AppendLine();
@@ -63,6 +63,8 @@ internal static class OverheadTable
             md.AppendLine("Each variant ran the main echo scenario once per round, in a fresh process, the rounds interleaved with the");
             md.AppendLine("order rotated; figures are medians over the rounds and the ratios compare them with plain wsbalancer's medians");
             md.AppendLine("(throughput: higher is better; CPU: lower is better). \"Per round\" is in round order: its spread is the noise.");
+            md.AppendLine("The last column divides the proxy's CPU by the echo backends' CPU in the same window before comparing: the");
+            md.AppendLine("backends' work per message is the same for every variant, so the machine's drift between rounds cancels.");
         }
 
         md.AppendLine();
@@ -83,6 +85,8 @@ internal static class OverheadTable
         public double? P99 => Median("p99Us");
 
         public double? Cpu => Median("targetCpuUsPerOp");
+
+        public double? RelativeCpu => Median("targetCpuPerBackendCpu");
 
         /// <summary>"3", or "2 of 3" when a round failed.</summary>
         public string RoundsText
