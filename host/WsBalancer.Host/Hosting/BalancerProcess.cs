@@ -1,0 +1,74 @@
+using Microsoft.Extensions.DependencyInjection;
+using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Demo;
+using WsBalancer.Host.Storage;
+
+namespace WsBalancer.Host.Hosting;
+
+/// <summary>The balancer as a process: configuration, start, run until Ctrl+C or SIGTERM, exit code.</summary>
+/// <remarks>Exit codes: 0 normal stop, 2 bad configuration or storage (one line naming the key or file), 1 failed to start.</remarks>
+internal static class BalancerProcess
+{
+    /// <param name="args">The command line.</param>
+    /// <param name="configureServices">Extra in-process registrations (valve providers, listeners), as for <see cref="BalancerHost.StartAsync"/>.</param>
+    public static async Task<int> MainAsync(string[] args, Action<IServiceCollection>? configureServices = null)
+    {
+        try
+        {
+            var loaded = BalancerConfiguration.Load(args, BalancerConfiguration.ProcessEnvironment(), Directory.GetCurrentDirectory());
+            if (loaded.HelpRequested)
+            {
+                Console.Out.Write(HelpText.Build());
+                return 0;
+            }
+
+            return await RunAsync(loaded.Settings, configureServices);
+        }
+        catch (ConfigurationErrorException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+        catch (StorageException ex)
+        {
+            // The database file is left exactly as it was found; the operator decides what to do with it.
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+    }
+
+    private static async Task<int> RunAsync(BalancerSettings settings, Action<IServiceCollection>? configureServices)
+    {
+        await using var demo = settings.Demo ? await DemoSetup.StartAsync(CancellationToken.None) : null;
+        if (demo is not null)
+        {
+            settings = demo.Apply(settings);
+        }
+
+        BalancerHost host;
+        try
+        {
+            host = await BalancerHost.StartAsync(settings, configureServices, CancellationToken.None);
+        }
+        catch (IOException ex)
+        {
+            Console.Error.WriteLine($"cannot listen: {ex.Message}");
+            return 1;
+        }
+
+        await using (host)
+        {
+            Console.Out.WriteLine($"WsBalancer listening: frontend {host.FrontendUri} admin {host.AdminUri}");
+            if (!host.HasBackends)
+            {
+                // Backends added through the admin API persist, so an empty start is legitimate; say what to do.
+                Console.Error.WriteLine("warning: no backend is configured yet (upstream.backends, BE_URLS, or POST /backend/add); new clients get 502 until one is added");
+            }
+
+            demo?.PrintWelcome(host, Console.Out);
+            await host.WaitForShutdownAsync(CancellationToken.None);
+        }
+
+        return 0;
+    }
+}
