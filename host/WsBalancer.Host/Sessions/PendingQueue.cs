@@ -47,60 +47,47 @@ internal sealed class PendingQueue
     public long Bytes => Interlocked.Read(ref _bytes);
 
     /// <summary>Adds a client message, waiting for room in normal running, refusing it while holding.</summary>
-    public ValueTask<EnqueueOutcome> EnqueueAsync(WsMessage message, CancellationToken cancellationToken)
-    {
-        Task? wait = null;
-        LegReader? wake = null;
-        lock (_gate)
-        {
-            if (Fits(message))
-            {
-                wake = Add(message);
-            }
-            else if (_holding)
-            {
-                return ValueTask.FromResult(EnqueueOutcome.Overflow);
-            }
-            else
-            {
-                wait = SpaceFreed();
-            }
-        }
-
-        if (wait is not null)
-        {
-            return EnqueueAfterWaitAsync(message, wait, cancellationToken);
-        }
-
-        wake?.Wake(true);
-        return ValueTask.FromResult(EnqueueOutcome.Accepted);
-    }
+    public ValueTask<EnqueueOutcome> EnqueueAsync(WsMessage message, CancellationToken cancellationToken) =>
+        TryEnqueue(message, out var wait) is { } outcome
+            ? ValueTask.FromResult(outcome)
+            : EnqueueAfterWaitAsync(message, wait!, cancellationToken);
 
     private async ValueTask<EnqueueOutcome> EnqueueAfterWaitAsync(WsMessage message, Task wait, CancellationToken cancellationToken)
     {
         while (true)
         {
             await wait.WaitAsync(cancellationToken);
-            LegReader? wake;
-            lock (_gate)
+            if (TryEnqueue(message, out wait!) is { } outcome)
             {
-                if (!Fits(message))
-                {
-                    if (_holding)
-                    {
-                        return EnqueueOutcome.Overflow;
-                    }
+                return outcome;
+            }
+        }
+    }
 
-                    wait = SpaceFreed();
-                    continue;
-                }
-
-                wake = Add(message);
+    /// <summary>
+    /// Accepted or Overflow; null with <paramref name="wait"/> (completed when room is freed) when the message must
+    /// wait. A leg waiting for a message is woken after the lock is released.
+    /// </summary>
+    private EnqueueOutcome? TryEnqueue(WsMessage message, out Task? wait)
+    {
+        LegReader? wake;
+        lock (_gate)
+        {
+            if (!Fits(message))
+            {
+                wait = _holding ? null : SpaceFreed();
+                return _holding ? EnqueueOutcome.Overflow : (EnqueueOutcome?)null;
             }
 
-            wake?.Wake(true);
-            return EnqueueOutcome.Accepted;
+            wait = null;
+            _count++;
+            _bytes += message.Data.Length;
+            _items.Enqueue(message);
+            wake = TakeWaiter();
         }
+
+        wake?.Wake(true);
+        return EnqueueOutcome.Accepted;
     }
 
     /// <summary>Adds a closure signal past the limits: it must reach the backend whatever the queue holds.</summary>
@@ -216,14 +203,6 @@ internal sealed class PendingQueue
     // limit) is never stuck forever.
     private bool Fits(WsMessage message) =>
         _count == 0 || (_count < _maxMessages && _bytes + message.Data.Length <= _maxBytes);
-
-    private LegReader? Add(WsMessage message)
-    {
-        _count++;
-        _bytes += message.Data.Length;
-        _items.Enqueue(message);
-        return TakeWaiter();
-    }
 
     private Task SpaceFreed()
     {

@@ -20,7 +20,7 @@ public sealed class RawWebSocketServer : IAsyncDisposable
     {
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
-        _acceptLoop = AcceptLoopAsync();
+        _acceptLoop = LoopbackAccept.RunAsync(_listener, HandleAsync, _stop.Token);
     }
 
     public Uri Url => new($"ws://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
@@ -35,24 +35,6 @@ public sealed class RawWebSocketServer : IAsyncDisposable
     /// <summary>Waits (bounded) for the connection with this index to complete its handshake.</summary>
     public Task<RawServerConnection> WaitForConnectionAsync(int index, CancellationToken cancellationToken) =>
         _connections.WaitForAsync(index, cancellationToken);
-
-    private async Task AcceptLoopAsync()
-    {
-        var handlers = new List<Task>();
-        try
-        {
-            while (true)
-            {
-                var tcp = await _listener.AcceptTcpClientAsync(_stop.Token);
-                handlers.Add(HandleAsync(tcp));
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
-
-        await Task.WhenAll(handlers);
-    }
 
     private async Task HandleAsync(TcpClient tcp)
     {

@@ -24,7 +24,7 @@ internal sealed class ScriptedBackend : IAsyncDisposable
         _script = script;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
-        _acceptLoop = AcceptLoopAsync();
+        _acceptLoop = LoopbackAccept.RunAsync(_listener, HandleAsync, _stop.Token, Track);
     }
 
     public Uri Url => new($"ws://127.0.0.1:{Port}");
@@ -41,27 +41,12 @@ internal sealed class ScriptedBackend : IAsyncDisposable
     public Task<ScriptedExchange> WaitForExchangeAsync(int index, CancellationToken cancellationToken) =>
         _exchanges.WaitForAsync(index, cancellationToken);
 
-    private async Task AcceptLoopAsync()
+    private void Track(TcpClient tcp)
     {
-        var handlers = new List<Task>();
-        try
+        lock (_gate)
         {
-            while (true)
-            {
-                var tcp = await _listener.AcceptTcpClientAsync(_stop.Token);
-                lock (_gate)
-                {
-                    _accepted.Add(tcp.Client);
-                }
-
-                handlers.Add(HandleAsync(tcp));
-            }
+            _accepted.Add(tcp.Client);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
-
-        await Task.WhenAll(handlers);
     }
 
     private async Task HandleAsync(TcpClient tcp)
