@@ -122,6 +122,7 @@ internal sealed class FrontendEndpoint
             requestUri,
             headers.AsReadOnly(),
             context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
+            session,
             socket,
             _settings.Frontend.WriteTimeout);
         await session.RunAsync(client, context.RequestAborted);

@@ -12,7 +12,7 @@ namespace WsBalancer.Host.Sessions;
 /// pending queue) and the pump (backend leg's Send → valves → client), which also owns every failover, so a
 /// leg is only ever replaced from one place.
 /// </summary>
-internal sealed partial class BalancerSession
+internal sealed partial class BalancerSession : ISessionDetails
 {
     private readonly SessionServices _services;
     private readonly ServerSettings _settings;
@@ -72,6 +72,11 @@ internal sealed partial class BalancerSession
     public int Reconnects => Volatile.Read(ref _reconnects);
 
     public int PendingMessages => _queue.Count;
+
+    /// <summary>Why the session ended; null until its last listener call is about to be made.</summary>
+    public SessionEndReason? FinalReason { get; private set; }
+
+    string? ISessionDetails.EndReason => FinalReason?.ToString();
 
     /// <summary>Dials the first backend leg. Throws what the dialer throws; nothing is registered yet.</summary>
     public async ValueTask<IBackendConnection> DialFirstAsync(CancellationToken cancellationToken)
@@ -412,6 +417,7 @@ internal sealed partial class BalancerSession
 
         _queue.Complete();
         _services.Registry.Remove(this);
+        FinalReason = _endReason ?? reason;
         if (_pair is not null)
         {
             NotifyTerminated(_pair);

@@ -8,17 +8,20 @@ namespace WsBalancer.Host.Sessions;
 /// <summary>
 /// The client side of a session: the accepted server WebSocket. Sends are serialized (a WebSocket allows one at a
 /// time) and each is bounded by the frontend write timeout, past which the client is dropped as too slow.
+/// Plugins see the session's live figures through <see cref="ISessionDetails"/>, which this leg passes on.
 /// </summary>
-internal sealed class ClientLeg : IFrontendConnection
+internal sealed class ClientLeg : IFrontendConnection, ISessionDetails
 {
+    private readonly ISessionDetails _details;
     private readonly WebSocket _socket;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly TimeSpan _writeTimeout;
     private long _sendStartedAt;
     private int _closeSent;
 
-    public ClientLeg(string id, string frontendId, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, string? remoteAddress, WebSocket socket, TimeSpan writeTimeout)
+    public ClientLeg(string id, string frontendId, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, string? remoteAddress, ISessionDetails details, WebSocket socket, TimeSpan writeTimeout)
     {
+        _details = details;
         Id = id;
         FrontendId = frontendId;
         RequestUri = requestUri;
@@ -37,6 +40,16 @@ internal sealed class ClientLeg : IFrontendConnection
     public IReadOnlyDictionary<string, string[]> Headers { get; }
 
     public string? RemoteAddress { get; }
+
+    public DateTimeOffset StartedAt => _details.StartedAt;
+
+    public long MessagesReceived => _details.MessagesReceived;
+
+    public long MessagesSent => _details.MessagesSent;
+
+    public int Reconnects => _details.Reconnects;
+
+    public string? EndReason => _details.EndReason;
 
     public WebSocket Socket => _socket;
 

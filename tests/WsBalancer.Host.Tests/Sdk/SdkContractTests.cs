@@ -9,11 +9,13 @@ public sealed class SdkContractTests
     private static readonly Assembly Sdk = typeof(WsMessage).Assembly;
 
     [Fact]
-    public void References_OnlyTheBaseLibrary()
+    public void References_OnlyTheBaseLibraryAndLoggingAbstractions()
     {
         var references = Sdk.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
 
-        Assert.All(references, name => Assert.True(name == "netstandard" || name.StartsWith("System", StringComparison.Ordinal), $"the SDK must stay BCL-only, but references {name}"));
+        Assert.All(references, name => Assert.True(
+            name is "netstandard" or "Microsoft.Extensions.Logging.Abstractions" || name.StartsWith("System", StringComparison.Ordinal),
+            $"the SDK must stay BCL-only (plus the logging abstractions), but references {name}"));
     }
 
     [Fact]
@@ -22,7 +24,7 @@ public sealed class SdkContractTests
         string[] expected =
         [
             "AdminResult", "BackendDialContext", "ConnectionDeclinedException", "IBackendAdministrator", "IBackendConnection",
-            "IBackendDialer", "IFrontendConnection", "IIdentifier", "IMessageValve", "ISessionListener", "IStartCloseIdentifier",
+            "IBackendDialer", "IFrontendConnection", "IIdentifier", "IMessageValve", "IPluginContext", "ISessionDetails", "ISessionListener", "IStartCloseIdentifier",
             "IStartCloser", "IStarter", "IValveProvider", "ProxySession", "RemoteSystemException", "SystemUnavailableException",
             "WsHeaders", "WsMessage", "WsMessageType",
         ];
