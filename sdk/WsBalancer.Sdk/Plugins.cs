@@ -56,3 +56,20 @@ public interface ISessionDetails
     /// </summary>
     string? EndReason { get; }
 }
+
+/// <summary>
+/// Lets a plugin end a session. The host's frontend connections implement it; probe with
+/// <c>session.Frontend is ISessionControl control</c>.
+/// </summary>
+public interface ISessionControl
+{
+    /// <summary>
+    /// Ends the session: the client gets a close frame with <paramref name="code"/> and <paramref name="reason"/>, and
+    /// the backend leg is closed normally. Returns at once; the close happens on the session's own flow. Later calls,
+    /// and calls after the session ended, do nothing.
+    /// </summary>
+    /// <param name="code">An RFC 6455 close code a peer may send: 1000–1003, 1007–1014, or 3000–4999 (1008 for a policy violation).</param>
+    /// <param name="reason">The close reason; at most 123 UTF-8 bytes go on the wire.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="code"/> is not a code a peer may send.</exception>
+    void Close(int code, string? reason);
+}

@@ -123,6 +123,7 @@ internal sealed class FrontendEndpoint
             headers.AsReadOnly(),
             context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
             session,
+            session,
             socket,
             _settings.Frontend.WriteTimeout);
         await session.RunAsync(client, context.RequestAborted);

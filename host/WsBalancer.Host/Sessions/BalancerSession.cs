@@ -12,7 +12,7 @@ namespace WsBalancer.Host.Sessions;
 /// pending queue) and the pump (backend leg's Send → valves → client), which also owns every failover, so a
 /// leg is only ever replaced from one place.
 /// </summary>
-internal sealed partial class BalancerSession : ISessionDetails
+internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
 {
     private readonly SessionServices _services;
     private readonly ServerSettings _settings;
@@ -139,6 +139,20 @@ internal sealed partial class BalancerSession : ISessionDetails
 
     /// <summary>Ends the session: the client gets a normal close (1000) and the backend leg is closed.</summary>
     public void Abort() => Post(SessionCommand.Abort);
+
+    /// <summary>A plugin or script ends the session with its own close code.</summary>
+    public void Close(int code, string? reason)
+    {
+        if (code is < 1000 or > 4999 or 1004 or 1005 or 1006 or 1015 || code is > 1014 and < 3000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(code), code, "a close code a peer may send: 1000-1003, 1007-1014 or 3000-4999");
+        }
+
+        if (!Volatile.Read(ref _ended))
+        {
+            Post(SessionCommand.Close(code, reason));
+        }
+    }
 
     /// <summary>Queues a command for the pump and wakes it; the pump is the only place a leg changes.</summary>
     private void Post(SessionCommand command)
@@ -298,9 +312,9 @@ internal sealed partial class BalancerSession : ISessionDetails
 
                     if (command.Outcome is null)
                     {
-                        _endReason ??= SessionEndReason.Aborted;
-                        await _client.CloseAsync(1000, "session aborted by the administrator");
-                        return SessionEndReason.Aborted;
+                        _endReason ??= command.EndReason;
+                        await _client.CloseAsync(command.CloseCode, command.CloseReason);
+                        return command.EndReason;
                     }
 
                     await MoveAsync(command.Outcome);

@@ -8,20 +8,22 @@ namespace WsBalancer.Host.Sessions;
 /// <summary>
 /// The client side of a session: the accepted server WebSocket. Sends are serialized (a WebSocket allows one at a
 /// time) and each is bounded by the frontend write timeout, past which the client is dropped as too slow.
-/// Plugins see the session's live figures through <see cref="ISessionDetails"/>, which this leg passes on.
+/// Plugins see the session's live figures (<see cref="ISessionDetails"/>) and end it (<see cref="ISessionControl"/>) through this leg.
 /// </summary>
-internal sealed class ClientLeg : IFrontendConnection, ISessionDetails
+internal sealed class ClientLeg : IFrontendConnection, ISessionDetails, ISessionControl
 {
     private readonly ISessionDetails _details;
+    private readonly ISessionControl _control;
     private readonly WebSocket _socket;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly TimeSpan _writeTimeout;
     private long _sendStartedAt;
     private int _closeSent;
 
-    public ClientLeg(string id, string frontendId, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, string? remoteAddress, ISessionDetails details, WebSocket socket, TimeSpan writeTimeout)
+    public ClientLeg(string id, string frontendId, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, string? remoteAddress, ISessionDetails details, ISessionControl control, WebSocket socket, TimeSpan writeTimeout)
     {
         _details = details;
+        _control = control;
         Id = id;
         FrontendId = frontendId;
         RequestUri = requestUri;
@@ -50,6 +52,8 @@ internal sealed class ClientLeg : IFrontendConnection, ISessionDetails
     public int Reconnects => _details.Reconnects;
 
     public string? EndReason => _details.EndReason;
+
+    public void Close(int code, string? reason) => _control.Close(code, reason);
 
     public WebSocket Socket => _socket;
 

@@ -1,14 +1,29 @@
 namespace WsBalancer.Host.Sessions;
 
-/// <summary>An administrative request for a session's pump: a failover (with its outcome) or an abort.</summary>
+/// <summary>A request for a session's pump: a failover (with its outcome), or a close of the client with a code.</summary>
 internal sealed class SessionCommand
 {
-    public static readonly SessionCommand Abort = new(null);
+    public static readonly SessionCommand Abort = new(null, 1000, "session aborted by the administrator", SessionEndReason.Aborted);
 
-    private SessionCommand(TaskCompletionSource<FailoverResult>? outcome) => Outcome = outcome;
+    private SessionCommand(TaskCompletionSource<FailoverResult>? outcome, int closeCode, string? closeReason, SessionEndReason endReason)
+    {
+        Outcome = outcome;
+        CloseCode = closeCode;
+        CloseReason = closeReason;
+        EndReason = endReason;
+    }
 
-    /// <summary>Null for an abort.</summary>
+    /// <summary>Null for a close.</summary>
     public TaskCompletionSource<FailoverResult>? Outcome { get; }
 
-    public static SessionCommand Failover() => new(new TaskCompletionSource<FailoverResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+    public int CloseCode { get; }
+
+    public string? CloseReason { get; }
+
+    public SessionEndReason EndReason { get; }
+
+    public static SessionCommand Failover() => new(new TaskCompletionSource<FailoverResult>(TaskCreationOptions.RunContinuationsAsynchronously), 0, null, default);
+
+    /// <summary>A plugin or script ends the session.</summary>
+    public static SessionCommand Close(int code, string? reason) => new(null, code, reason, SessionEndReason.ClosedByPlugin);
 }

@@ -47,6 +47,7 @@ internal sealed class MetricsTestHost : IDisposable
         new Dictionary<string, string[]>(),
         "127.0.0.1",
         new FixedSessionDetails(DateTimeOffset.UnixEpoch, 0, 0, 0, null),
+        new FixedSessionDetails(DateTimeOffset.UnixEpoch, 0, 0, 0, null),
         WebSocket.CreateFromStream(Stream.Null, new WebSocketCreationOptions { IsServer = true }),
         TimeSpan.FromSeconds(10));
 
@@ -79,5 +80,10 @@ internal sealed class MetricsTestHost : IDisposable
     public void Dispose() => _services.Dispose();
 }
 
-/// <summary>Session figures that never change, for a client leg that never carries traffic.</summary>
-internal sealed record FixedSessionDetails(DateTimeOffset StartedAt, long MessagesReceived, long MessagesSent, int Reconnects, string? EndReason) : ISessionDetails;
+/// <summary>Session figures that never change, for a client leg that never carries traffic; closing it does nothing.</summary>
+internal sealed record FixedSessionDetails(DateTimeOffset StartedAt, long MessagesReceived, long MessagesSent, int Reconnects, string? EndReason) : ISessionDetails, ISessionControl
+{
+    public void Close(int code, string? reason)
+    {
+    }
+}

@@ -24,7 +24,7 @@ public sealed class SdkContractTests
         string[] expected =
         [
             "AdminResult", "BackendDialContext", "ConnectionDeclinedException", "IBackendAdministrator", "IBackendConnection",
-            "IBackendDialer", "IFrontendConnection", "IIdentifier", "IMessageValve", "IPluginContext", "ISessionDetails", "ISessionListener", "IStartCloseIdentifier",
+            "IBackendDialer", "IFrontendConnection", "IIdentifier", "IMessageValve", "IPluginContext", "ISessionControl", "ISessionDetails", "ISessionListener", "IStartCloseIdentifier",
             "IStartCloser", "IStarter", "IValveProvider", "ProxySession", "RemoteSystemException", "SystemUnavailableException",
             "WsHeaders", "WsMessage", "WsMessageType",
         ];
