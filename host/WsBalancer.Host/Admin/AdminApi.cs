@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using WsBalancer.Host.Frontend;
+using WsBalancer.Host.Plugins;
 using WsBalancer.Host.Sessions;
 using WsBalancer.Sdk;
 
@@ -25,11 +26,11 @@ internal static class AdminApi
 
     private static void MapBackends(IEndpointRouteBuilder app)
     {
-        app.MapGet("/backend/list", (IBackendDialer dialer) =>
-            dialer is IBackendAdministrator admin ? AdminReplies.Json(admin.ListBackends()) : NotImplemented());
-        app.MapGet("/backend/config/{id}", (string id, IBackendDialer dialer) =>
+        app.MapGet("/backend/list", (PluginCatalog plugins) =>
+            plugins.Current.Dialer is IBackendAdministrator admin ? AdminReplies.Json(admin.ListBackends()) : NotImplemented());
+        app.MapGet("/backend/config/{id}", (string id, PluginCatalog plugins) =>
         {
-            if (dialer is not IBackendAdministrator admin)
+            if (plugins.Current.Dialer is not IBackendAdministrator admin)
             {
                 return NotImplemented();
             }
@@ -37,9 +38,9 @@ internal static class AdminApi
             var json = admin.BackendConfig(id);
             return AdminReplies.Json(json, IsFailed(json) ? StatusCodes.Status404NotFound : StatusCodes.Status200OK);
         });
-        MapAction(app, "/backend/add", async (HttpContext context, IBackendDialer dialer) =>
+        MapAction(app, "/backend/add", async (HttpContext context, PluginCatalog plugins) =>
         {
-            if (dialer is not IBackendAdministrator admin)
+            if (plugins.Current.Dialer is not IBackendAdministrator admin)
             {
                 return NotImplemented();
             }
@@ -142,17 +143,17 @@ internal static class AdminApi
     }
 
     private static void MapBackendAction(IEndpointRouteBuilder app, string action, Func<IBackendAdministrator, string, SessionRegistry, Task<IResult>> handler) =>
-        MapAction(app, $"/backend/{action}/{{id}}", (string id, IBackendDialer dialer, SessionRegistry sessions) =>
-            dialer is IBackendAdministrator admin ? handler(admin, id, sessions) : Task.FromResult(NotImplemented()));
+        MapAction(app, $"/backend/{action}/{{id}}", (string id, PluginCatalog plugins, SessionRegistry sessions) =>
+            plugins.Current.Dialer is IBackendAdministrator admin ? handler(admin, id, sessions) : Task.FromResult(NotImplemented()));
 
     /// <summary>Maps an action to POST, and every other method on the same path to the ancestor's 405 reply.</summary>
-    private static void MapAction(IEndpointRouteBuilder app, string pattern, Delegate handler)
+    internal static void MapAction(IEndpointRouteBuilder app, string pattern, Delegate handler)
     {
         app.MapPost(pattern, handler);
         app.MapMethods(pattern, ["GET", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], () => AdminReplies.Failed("OnlyPostAllowed", StatusCodes.Status405MethodNotAllowed));
     }
 
-    private static IResult NotImplemented() => AdminReplies.Failed("NotImplemented", StatusCodes.Status501NotImplemented);
+    internal static IResult NotImplemented() => AdminReplies.Failed("NotImplemented", StatusCodes.Status501NotImplemented);
 
     private static bool ListsBackend(IBackendAdministrator admin, string id)
     {

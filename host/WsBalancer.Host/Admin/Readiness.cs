@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using WsBalancer.Host.Frontend;
+using WsBalancer.Host.Plugins;
 using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Admin;
@@ -8,11 +9,17 @@ namespace WsBalancer.Host.Admin;
 /// <summary><c>GET /ready</c>: the frontend takes sessions and at least one enabled backend has a closed circuit.</summary>
 internal static class Readiness
 {
-    public static IResult Check(FrontendState frontend, IBackendDialer dialer)
+    public static IResult Check(FrontendState frontend, PluginCatalog plugins)
     {
+        var dialer = plugins.Current.Dialer;
         if (frontend.Paused)
         {
             return NotReady("frontend is paused");
+        }
+
+        if (plugins.Current.DialerUnavailable is { } unavailable)
+        {
+            return NotReady(unavailable);
         }
 
         if (dialer is IBackendAdministrator admin && !HasUsableBackend(admin))

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using WsBalancer.Host.Plugins;
 
 namespace WsBalancer.Host.Configuration;
 
@@ -11,6 +12,9 @@ internal sealed record BalancerSettings
 
     /// <summary>Backends named by the configuration (<c>upstream.backends</c> in YAML plus <c>BE_URLS</c>).</summary>
     public IReadOnlyList<BackendSettings> Backends { get; init; } = [];
+
+    /// <summary>Plugin folder, active dialer, plugin order and per-plugin settings.</summary>
+    public PluginSettings Plugins { get; init; } = new();
 
     /// <summary>True with <c>--demo</c>: two in-process echo backends are started and used.</summary>
     public bool Demo { get; init; }

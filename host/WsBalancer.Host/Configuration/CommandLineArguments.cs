@@ -2,12 +2,13 @@ namespace WsBalancer.Host.Configuration;
 
 /// <summary>
 /// The process command line: the ancestor's Go flags (<c>-config</c>, <c>-help</c>, also with two dashes), <c>--demo</c>,
-/// <c>--data-dir</c>, and ASP.NET-style overrides <c>--section:key=value</c> or <c>--section:key value</c>.
+/// <c>--data-dir</c>, <c>--plugins-dir</c>, and ASP.NET-style overrides <c>--section:key=value</c> or <c>--section:key value</c>.
 /// </summary>
 internal sealed record CommandLineArguments(string? ConfigPath, bool HelpRequested, bool Demo, ConfigurationLayer Overrides)
 {
-    public const string Expected = "one of --config, --data-dir, --demo, --help, or --section:key=value";
+    public const string Expected = "one of --config, --data-dir, --plugins-dir, --demo, --help, or --section:key=value";
     public const string DataDirectoryFlag = "--data-dir";
+    public const string PluginsDirectoryFlag = "--plugins-dir";
 
     public static CommandLineArguments Parse(IReadOnlyList<string> args)
     {
@@ -48,6 +49,16 @@ internal sealed record CommandLineArguments(string? ConfigPath, bool HelpRequest
 
                     // A shorthand for --server:data-dir; whichever comes last on the line wins, and errors name the flag.
                     overrides.Set(ConfigKey.DataDirectory, dataDirectory, DataDirectoryFlag);
+                    break;
+
+                case "plugins-dir" when dashes > 0:
+                    var pluginsDirectory = inlineValue ?? (i + 1 < args.Count ? args[++i] : null);
+                    if (string.IsNullOrWhiteSpace(pluginsDirectory))
+                    {
+                        throw new ConfigurationErrorException(PluginsDirectoryFlag, pluginsDirectory, $"a directory path after {PluginsDirectoryFlag}");
+                    }
+
+                    overrides.Set(ConfigKey.PluginsDirectory, pluginsDirectory, PluginsDirectoryFlag);
                     break;
 
                 case "help" or "h" when dashes > 0:

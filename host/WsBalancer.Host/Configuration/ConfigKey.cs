@@ -15,6 +15,10 @@ internal static class ConfigKey
     public const string AbnormalCloseCodes = "abnormal-close-codes";
     public const string DataDirectory = "server:data-dir";
     public const string AdminToken = "server:admin:token";
+    public const string PluginsDirectory = "server:plugins-dir";
+    public const string Dialer = "upstream:dialer";
+    public const string Plugins = "plugins";
+    public const string PluginOrder = "plugins:order";
 
     /// <summary>Lower-cases the key and maps the ancestor's misspelled <c>wite-timeout</c> to <c>write-timeout</c>.</summary>
     public static string Normalize(string key, out bool wasAlias)
@@ -59,6 +63,11 @@ internal static class ConfigKey
         if (segments.Length >= 2 && segments[0] == "server" && segments[1] == "block-headers")
         {
             return BlockHeaders;
+        }
+
+        if (segments.Length >= 2 && segments[0] == "plugins" && segments[1] == "order")
+        {
+            return PluginOrder;
         }
 
         if (segments.Length >= 4 && segments[0] == "upstream" && segments[1] == "backends"

@@ -8,7 +8,7 @@ internal static class HelpText
     public static string Build()
     {
         var text = new StringBuilder();
-        text.AppendLine("Usage: wsbalancer [--config FILE] [--data-dir DIR] [--demo] [--section:key=value ...]");
+        text.AppendLine("Usage: wsbalancer [--config FILE] [--data-dir DIR] [--plugins-dir DIR] [--demo] [--section:key=value ...]");
         text.AppendLine();
         text.AppendLine("A WebSocket reverse proxy that moves live sessions to another backend when one fails.");
         text.AppendLine();
@@ -19,6 +19,7 @@ internal static class HelpText
             ["", "a relative path is resolved against the current directory"],
             ["--data-dir DIR", "directory of the backend database (also --data-dir=DIR, --server:data-dir=DIR);"],
             ["", $"relative to the current directory; {ServerSettings.InMemoryDataDirectory} keeps the backends in memory only"],
+            ["--plugins-dir DIR", "directory watched for plugin folders, DIR/<Name>/<Name>.dll (also --server:plugins-dir=DIR)"],
             ["--demo", "start two in-process echo backends and balance over them"],
             ["--section:key=value", "override one setting, e.g. --server:frontend:address=:9000"],
             ["", "(also --section:key value)"],
@@ -32,6 +33,10 @@ internal static class HelpText
         text.AppendLine("Backends: upstream.backends is a list; each item has:");
         AppendTable(text,
             [["KEY", "ENV", "DEFAULT", "MEANING"], .. SettingCatalog.Backend.Select(s => new[] { "  " + s.Key, s.EnvironmentVariable ?? "-", s.Default, s.Description })]);
+        text.AppendLine();
+        text.AppendLine("Plugins: plugins.<Name> configures the plugin in <plugins-dir>/<Name>/:");
+        AppendTable(text,
+            [["KEY", "ENV", "DEFAULT", "MEANING"], .. SettingCatalog.Plugin.Select(s => new[] { "  " + s.Key, s.EnvironmentVariable ?? "-", s.Default, s.Description })]);
         text.AppendLine();
         text.AppendLine("Values:");
         text.AppendLine("  durations   Go syntax: 500ms, 10s, 1m30s, 2h45m, 1.5s, 300us");

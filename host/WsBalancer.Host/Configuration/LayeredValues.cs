@@ -71,6 +71,10 @@ internal sealed class LayeredValues
             .Distinct(StringComparer.OrdinalIgnoreCase)];
     }
 
+    /// <summary>Every key under <paramref name="prefix"/> (which ends with ':'), with its value.</summary>
+    public IReadOnlyList<(string Key, ConfigurationEntry Entry)> EntriesUnder(string prefix) =>
+        [.. _entries.Where(pair => pair.Key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Select(pair => (pair.Key, pair.Value))];
+
     public string Origin(string key) => _entries.TryGetValue(key, out var entry) ? entry.Origin : ConfigKey.ToDisplayPath(key);
 
     public IConfigurationRoot ToConfiguration() =>

@@ -13,9 +13,16 @@ internal static class SettingCatalog
 
     public static IReadOnlyList<SettingDescriptor> Backend { get; } = BuildBackend();
 
+    public static IReadOnlyList<SettingDescriptor> Plugin { get; } =
+    [
+        new("enabled", null, "true (bundled: false)", "load the plugin; first-party plugins built with the host load only when true"),
+        new("settings.<key>", null, "(none)", "key/values handed to the plugin (IPluginContext.Settings)"),
+    ];
+
     private static List<SettingDescriptor> BuildServer()
     {
         var d = new ServerSettings();
+        var p = new WsBalancer.Host.Plugins.PluginSettings();
         return
         [
             new("server:frontend:address", "FE_ADDR", d.Frontend.Address.ToString(), "WebSocket listener, host:port (empty host: every interface)"),
@@ -41,6 +48,9 @@ internal static class SettingCatalog
             new(ConfigKey.DataDirectory, "DATA_DIR", d.DataDirectory, $"backend database directory (also --data-dir); {ServerSettings.InMemoryDataDirectory} = in memory only"),
             new(ConfigKey.AdminToken, "ADM_TOKEN", "(none)", $"bearer token for the admin API: at least {SettingsReader.MinAdminTokenLength} characters, no whitespace"),
             new("server:admin:allow-insecure", "ADM_ALLOW_INSECURE", Bool(d.AdminAllowInsecure), "serve the admin API on a non-loopback address without a token"),
+            new(ConfigKey.PluginsDirectory, "PLUGINS_DIR", p.Directory, "directory watched for plugin folders <Name>/<Name>.dll (also --plugins-dir)"),
+            new(ConfigKey.Dialer, null, p.Dialer, "active dialer: websocket (built in) or <Plugin>/<TypeName>"),
+            new(ConfigKey.PluginOrder, null, "(by name)", "plugin names in the order their valves and listeners run (list)"),
         ];
     }
 

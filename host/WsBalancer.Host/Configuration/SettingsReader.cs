@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using WsBalancer.Host.Plugins;
 
 namespace WsBalancer.Host.Configuration;
 
@@ -62,7 +63,7 @@ internal sealed class SettingsReader
             AdminToken = AdminToken(ConfigKey.AdminToken),
             AdminAllowInsecure = Boolean("server:admin:allow-insecure", d.AdminAllowInsecure),
         };
-        return new BalancerSettings { Server = server, Backends = ReadBackends() };
+        return new BalancerSettings { Server = server, Backends = ReadBackends(), Plugins = ReadPlugins() };
     }
 
     private ListenerSettings ReadListener(string key, ListenerSettings defaults) => new()
@@ -145,6 +146,90 @@ internal sealed class SettingsReader
             ReadBufferSize = (int)Size(ConfigKey.Backend(index, "read-buffer-size"), d.ReadBufferSize, 1, MaxBufferBytes),
             WriteBufferSize = (int)Size(ConfigKey.Backend(index, "write-buffer-size"), d.WriteBufferSize, 1, MaxBufferBytes),
         };
+    }
+
+    private PluginSettings ReadPlugins()
+    {
+        var d = new PluginSettings();
+        var entries = new Dictionary<string, PluginEntrySettings>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, entry) in _values.EntriesUnder(ConfigKey.Plugins + ":"))
+        {
+            var segments = key.Split(':', 4);
+            if (segments.Length < 2 || segments[1].Equals("order", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var name = segments[1];
+            if (!PluginName.IsValid(name))
+            {
+                throw new ConfigurationErrorException(entry.Origin, null, $"a plugin name under plugins: ({PluginName.Expected})");
+            }
+
+            var current = entries.GetValueOrDefault(name) ?? new PluginEntrySettings();
+            if (segments is [_, _, "enabled"])
+            {
+                current = current with { Enabled = Boolean(key, true) };
+            }
+            else if (segments.Length >= 4 && segments[2] == "settings")
+            {
+                var settings = new Dictionary<string, string>(current.Settings, StringComparer.OrdinalIgnoreCase) { [segments[3]] = entry.Value };
+                current = current with { Settings = settings };
+            }
+            else
+            {
+                throw new ConfigurationErrorException(entry.Origin, null, $"plugins.{name}.enabled or plugins.{name}.settings.<key>");
+            }
+
+            entries[name] = current;
+        }
+
+        var order = new List<string>();
+        foreach (var item in _values.GetList(ConfigKey.PluginOrder))
+        {
+            var name = item.Value.Trim();
+            if (!PluginName.IsValid(name))
+            {
+                throw new ConfigurationErrorException(item.Origin, item.Value, $"plugin names ({PluginName.Expected})");
+            }
+
+            order.Add(name);
+        }
+
+        return new PluginSettings
+        {
+            Directory = PathSetting(ConfigKey.PluginsDirectory, d.Directory, "a directory path"),
+            Dialer = DialerName(ConfigKey.Dialer, d.Dialer),
+            Order = order,
+            Entries = entries,
+        };
+    }
+
+    private string DialerName(string key, string defaultValue)
+    {
+        var raw = Raw(key);
+        if (raw is null || raw.Equals(PluginSettings.BuiltInDialer, StringComparison.OrdinalIgnoreCase))
+        {
+            return defaultValue;
+        }
+
+        var slash = raw.IndexOf('/');
+        return slash > 0 && slash < raw.Length - 1 && PluginName.IsValid(raw[..slash]) && raw.IndexOf('/', slash + 1) < 0
+            ? raw
+            : throw Error(key, raw, $"{PluginSettings.BuiltInDialer} (the built-in WebSocket upstream) or <Plugin>/<TypeName> of a plugin dialer, such as HttpBridge/HttpBridgeDialer");
+    }
+
+    private string PathSetting(string key, string defaultValue, string expected)
+    {
+        var raw = Raw(key) ?? defaultValue;
+        try
+        {
+            return Path.GetFullPath(raw, _baseDirectory);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw Error(key, raw, expected);
+        }
     }
 
     private ListenAddress Address(string key, ListenAddress defaultValue)

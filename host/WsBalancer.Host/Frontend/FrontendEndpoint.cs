@@ -106,7 +106,7 @@ internal sealed class FrontendEndpoint
         catch (Exception ex) when (ex is IOException or WebSocketException or OperationCanceledException or InvalidOperationException)
         {
             FrontendLog.AcceptFailed(_logger, session.Id, ex.Message);
-            await backend.CloseAsync();
+            await session.AbandonAsync();
             if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
                 // The upgrade was refused before anything was sent (e.g. a header Kestrel will not write): say so.

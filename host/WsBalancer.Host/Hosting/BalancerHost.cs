@@ -8,6 +8,7 @@ using WsBalancer.Host.Admin;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Frontend;
 using WsBalancer.Host.Metrics;
+using WsBalancer.Host.Plugins;
 using WsBalancer.Host.Sessions;
 using WsBalancer.Host.Storage;
 using WsBalancer.Host.Upstream;
@@ -36,18 +37,30 @@ internal sealed class BalancerHost : IAsyncDisposable
 
     public IServiceProvider Services => _frontend.Services;
 
-    /// <summary>True when the built-in upstream knows at least one backend (from the configuration or the database).</summary>
-    public bool HasBackends => !Services.GetRequiredService<WebSocketUpstream>().Backends.IsEmpty;
+    /// <summary>True when a plugin dialer is active, or the built-in upstream knows a backend (from the configuration or the database).</summary>
+    public bool HasBackends =>
+        Services.GetRequiredService<PluginCatalog>().Current.DialerVersion is not null || !Services.GetRequiredService<WebSocketUpstream>().Backends.IsEmpty;
 
     /// <summary>Builds and starts both servers.</summary>
     /// <param name="settings">The validated configuration.</param>
     /// <param name="configureServices">Extra registrations (valve providers, session listeners, a dialer).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
-    /// <exception cref="ConfigurationErrorException">The settings would expose the admin API without a token.</exception>
+    /// <exception cref="ConfigurationErrorException">The settings would expose the admin API without a token, or name a dialer no plugin has.</exception>
     public static async Task<BalancerHost> StartAsync(BalancerSettings settings, Action<IServiceCollection>? configureServices, CancellationToken cancellationToken)
     {
         AdminAccess.EnsureSafe(settings.Server);
         var frontend = BuildFrontend(settings, configureServices);
+        try
+        {
+            // Before listening: a configured plugin dialer that does not load stops the start with its reason.
+            frontend.Services.GetRequiredService<PluginCatalog>().Start();
+        }
+        catch
+        {
+            await frontend.DisposeAsync();
+            throw;
+        }
+
         var admin = BuildAdmin(settings, frontend.Services);
         var host = new BalancerHost(frontend, admin);
         await frontend.StartAsync(cancellationToken);
@@ -94,11 +107,23 @@ internal sealed class BalancerHost : IAsyncDisposable
                 sp.GetRequiredService<ILogger<WebSocketUpstream>>());
         });
         services.AddSingleton<IBackendDialer>(sp => sp.GetRequiredService<WebSocketUpstream>());
+        services.AddSingleton(sp => new PluginActivator(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new PluginCatalog(
+            settings.Plugins,
+            settings.Server.DataDirectory,
+            sp.GetRequiredService<IBackendDialer>(),
+            sp.GetServices<IValveProvider>(),
+            sp.GetServices<ISessionListener>(),
+            sp.GetRequiredService<PluginActivator>(),
+            sp.GetRequiredService<BalancerMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Plugins")));
+        services.AddSingleton<PluginFaults>();
+        services.AddHostedService<PluginWatcher>();
         services.AddSingleton(sp => new SessionServices(
             settings.Server,
-            sp.GetRequiredService<IBackendDialer>(),
-            [.. sp.GetServices<IValveProvider>()],
-            [.. sp.GetServices<ISessionListener>()],
+            sp.GetRequiredService<PluginCatalog>(),
+            sp.GetRequiredService<PluginFaults>(),
             sp.GetRequiredService<SessionRegistry>(),
             sp.GetRequiredService<BalancerMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
@@ -139,7 +164,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         });
         builder.Services.AddSingleton(core.GetRequiredService<SessionRegistry>());
         builder.Services.AddSingleton(core.GetRequiredService<FrontendState>());
-        builder.Services.AddSingleton(core.GetRequiredService<IBackendDialer>());
+        builder.Services.AddSingleton(core.GetRequiredService<PluginCatalog>());
         builder.Services.AddSingleton(core.GetRequiredService<BalancerMetrics>());
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Admin");
@@ -151,6 +176,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         app.UseAdminToken(settings.Server.AdminToken, logger);
         app.UseAdminBodyLimit();
         app.MapAdminApi();
+        app.MapPluginApi();
         app.MapPrometheusMetrics();
         return app;
     }

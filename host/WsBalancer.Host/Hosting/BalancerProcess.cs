@@ -37,8 +37,12 @@ internal static class BalancerProcess
         }
     }
 
+    /// <summary>The first-party plugins built with the host, beside its assembly (see the host's project file).</summary>
+    public static string BundledPluginsDirectory => Path.Combine(AppContext.BaseDirectory, "plugins");
+
     private static async Task<int> RunAsync(BalancerSettings settings, Action<IServiceCollection>? configureServices)
     {
+        settings = settings with { Plugins = settings.Plugins with { BundledDirectory = BundledPluginsDirectory } };
         await using var demo = settings.Demo ? await DemoSetup.StartAsync(CancellationToken.None) : null;
         if (demo is not null)
         {

@@ -52,6 +52,11 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     private readonly Counter<long> _failovers;
     private readonly Counter<long> _dialFailures;
     private readonly Counter<long> _valveDropped;
+    private readonly Counter<long> _pluginLoads;
+    private readonly Counter<long> _pluginLoadFailures;
+    private readonly Counter<long> _pluginValveErrors;
+    private readonly Counter<long> _pluginListenerErrors;
+    private Func<IEnumerable<(string Plugin, string Version, int Sessions, bool Stuck)>>? _pluginVersions;
     private readonly Meter _meter;
     private readonly PrometheusExport _export;
     private Func<long>? _activeSessions;
@@ -74,6 +79,12 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
         _meter.CreateObservableGauge("active_sessions", ObserveActive, "{session}", "Client sessions currently open.");
         _meter.CreateObservableGauge("pending_messages", ObservePendingMessages, "{message}", "Client messages waiting in pending queues.");
         _meter.CreateObservableGauge("backend_breaker_state", ObserveBreakerStates, null, "Circuit breaker per backend: 0 closed, 1 half-open, 2 open.");
+        _pluginLoads = _meter.CreateCounter<long>("plugin_loads_total", "{load}", "Plugin versions loaded.");
+        _pluginLoadFailures = _meter.CreateCounter<long>("plugin_load_failures_total", "{load}", "Plugin versions that failed to load.");
+        _pluginValveErrors = _meter.CreateCounter<long>("plugin_valve_errors_total", "{error}", "Plugin valves or valve providers that threw (the message was dropped).");
+        _pluginListenerErrors = _meter.CreateCounter<long>("plugin_listener_errors_total", "{error}", "Plugin session listeners that threw (the call was skipped).");
+        _meter.CreateObservableGauge("plugin_pinned_sessions", ObservePinnedSessions, "{session}", "Live sessions holding each loaded plugin version.");
+        _meter.CreateObservableGauge("plugin_unload_stuck", ObserveUnloadStuck, "{version}", "Retired plugin versions still loaded 60 s after their last session.");
         _export = new PrometheusExport(_meter, ResolveBuckets);
     }
 
@@ -110,6 +121,18 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     public void ValveDropped(string valve, bool error) =>
         _valveDropped.Add(1, new KeyValuePair<string, object?>("valve", valve), error ? DroppedByError : DroppedByNull);
 
+    public void PluginLoaded(string plugin) => _pluginLoads.Add(1, new KeyValuePair<string, object?>("plugin", plugin));
+
+    public void PluginLoadFailed(string plugin) => _pluginLoadFailures.Add(1, new KeyValuePair<string, object?>("plugin", plugin));
+
+    /// <summary>A plugin's valve (or provider, <paramref name="listener"/> false) or listener threw.</summary>
+    public void PluginFault(string plugin, bool listener) =>
+        (listener ? _pluginListenerErrors : _pluginValveErrors).Add(1, new KeyValuePair<string, object?>("plugin", plugin));
+
+    /// <summary>Reads the loaded plugin versions at each scrape.</summary>
+    public void ObservePluginVersions(Func<IEnumerable<(string Plugin, string Version, int Sessions, bool Stuck)>> versions) =>
+        Volatile.Write(ref _pluginVersions, versions);
+
     /// <summary>One message crossed the balancer. A no-op unless enable-instrumentation is on.</summary>
     public void MessageSize(bool toBackend, int bytes)
     {
@@ -137,6 +160,28 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
 
     private IEnumerable<Measurement<long>> ObservePendingMessages() =>
         Volatile.Read(ref _pendingMessages) is { } read ? [new Measurement<long>(read())] : [];
+
+    private IEnumerable<Measurement<int>> ObservePinnedSessions()
+    {
+        foreach (var (plugin, version, sessions, _) in Volatile.Read(ref _pluginVersions)?.Invoke() ?? [])
+        {
+            yield return new Measurement<int>(sessions, new KeyValuePair<string, object?>("plugin", plugin), new KeyValuePair<string, object?>("version", version));
+        }
+    }
+
+    private IEnumerable<Measurement<int>> ObserveUnloadStuck()
+    {
+        var stuck = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (plugin, _, _, isStuck) in Volatile.Read(ref _pluginVersions)?.Invoke() ?? [])
+        {
+            stuck[plugin] = stuck.GetValueOrDefault(plugin) + (isStuck ? 1 : 0);
+        }
+
+        foreach (var (plugin, count) in stuck)
+        {
+            yield return new Measurement<int>(count, new KeyValuePair<string, object?>("plugin", plugin));
+        }
+    }
 
     private IEnumerable<Measurement<int>> ObserveBreakerStates()
     {

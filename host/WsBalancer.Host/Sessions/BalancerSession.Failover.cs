@@ -24,7 +24,7 @@ internal sealed partial class BalancerSession
         next.Reader.Replay(unsent);
         try
         {
-            next.Connection = await _services.Dialer.DialUpstreamAsync(
+            next.Connection = await CurrentDialer.DialUpstreamAsync(
                 next.CreateDialContext(RequestUri, ReconnectHeaders, old.Connection), _lifetime.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -57,7 +57,7 @@ internal sealed partial class BalancerSession
         var next = new BackendLeg(_queue);
         try
         {
-            next.Connection = await _services.Dialer.DialUpstreamAsync(
+            next.Connection = await CurrentDialer.DialUpstreamAsync(
                 next.CreateDialContext(RequestUri, ReconnectHeaders, old.Connection), _lifetime.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Plugins;
 using WsBalancer.Host.WebSockets;
 using WsBalancer.Sdk;
 
@@ -29,6 +30,7 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
     private BackendLeg _leg;
     private ValveChain _valves = ValveChain.Empty;
     private ProxySession? _pair;
+    private PluginLease? _lease; // the plugin versions this session started with, held until it ends
     private SessionEndReason? _endReason;
     private (int Code, string Reason)? _clientClose;
     private long _messagesReceived;
@@ -78,13 +80,41 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
 
     string? ISessionDetails.EndReason => FinalReason?.ToString();
 
-    /// <summary>Dials the first backend leg. Throws what the dialer throws; nothing is registered yet.</summary>
+    /// <summary>
+    /// Takes the current plugin snapshot and dials the first backend leg with its dialer. Throws what the dialer throws;
+    /// nothing is registered yet, and the snapshot's versions are let go again.
+    /// </summary>
     public async ValueTask<IBackendConnection> DialFirstAsync(CancellationToken cancellationToken)
     {
-        var connection = await _services.Dialer.DialUpstreamAsync(_leg.CreateDialContext(RequestUri, _headers, null), cancellationToken);
-        _leg.Connection = connection;
-        return connection;
+        _lease = _services.Plugins.AcquireLease();
+        try
+        {
+            var connection = await _lease.Snapshot.Dialer.DialUpstreamAsync(_leg.CreateDialContext(RequestUri, _headers, null), cancellationToken);
+            _leg.Connection = connection;
+            return connection;
+        }
+        catch
+        {
+            _lease.Release();
+            throw;
+        }
     }
+
+    /// <summary>The client could not be accepted after the first dial: closes that leg and lets the plugin versions go.</summary>
+    public async Task AbandonAsync()
+    {
+        try
+        {
+            await _leg.Connection.CloseAsync();
+        }
+        finally
+        {
+            _lease?.Release();
+        }
+    }
+
+    /// <summary>The dialer for a failover: the current one (a reloaded dialer plugin serves re-dials at once), held for this session.</summary>
+    private IBackendDialer CurrentDialer => _services.Plugins.HoldCurrentDialer(_lease!);
 
     /// <summary>Runs the session over the accepted client until it ends; never throws.</summary>
     public async Task RunAsync(ClientLeg client, CancellationToken requestAborted)
@@ -437,6 +467,7 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
             NotifyTerminated(_pair);
         }
 
+        _lease?.Release();
         Volatile.Write(ref _ended, true);
         FailPendingCommands();
 
@@ -457,32 +488,39 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
     {
         var pair = new ProxySession(_client, leg.Connection);
         _pair = pair;
-        _valves = ValveChain.Build(_services.ValveProviders, pair, _services.Metrics, _logger);
+        _valves = ValveChain.Build(_lease!.Snapshot.ValveProviders, pair, _services.Metrics, _services.Faults, _logger);
         leg.Connection.Start();
-        foreach (var listener in _services.Listeners)
-        {
-            try
-            {
-                listener.SessionCreated(pair);
-            }
-            catch (Exception ex)
-            {
-                SessionsLog.ListenerFailed(_logger, Id, listener.GetType().FullName ?? "?", ex);
-            }
-        }
+        Notify(pair, created: true);
     }
 
-    private void NotifyTerminated(ProxySession pair)
+    private void NotifyTerminated(ProxySession pair) => Notify(pair, created: false);
+
+    /// <summary>Tells the listeners of the snapshot this session started with; each is a fault barrier.</summary>
+    private void Notify(ProxySession pair, bool created)
     {
-        foreach (var listener in _services.Listeners)
+        foreach (var (listener, plugin) in _lease!.Snapshot.Listeners)
         {
             try
             {
-                listener.SessionTerminated(pair);
+                if (created)
+                {
+                    listener.SessionCreated(pair);
+                }
+                else
+                {
+                    listener.SessionTerminated(pair);
+                }
             }
             catch (Exception ex)
             {
-                SessionsLog.ListenerFailed(_logger, Id, listener.GetType().FullName ?? "?", ex);
+                if (plugin is null)
+                {
+                    SessionsLog.ListenerFailed(_logger, Id, listener.GetType().FullName ?? "?", ex);
+                }
+                else
+                {
+                    _services.Faults.Report(plugin, listener.GetType().FullName ?? "?", listener: true, ex);
+                }
             }
         }
     }

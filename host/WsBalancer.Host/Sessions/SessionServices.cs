@@ -1,16 +1,18 @@
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Metrics;
-using WsBalancer.Sdk;
+using WsBalancer.Host.Plugins;
 
 namespace WsBalancer.Host.Sessions;
 
-/// <summary>What every session shares: settings, the active dialer, valve providers, listeners, the registry.</summary>
+/// <summary>
+/// What every session shares: settings, the plugin catalog (dialer, valve providers and listeners, each session holding
+/// the versions it started with), the registry.
+/// </summary>
 internal sealed record SessionServices(
     ServerSettings Settings,
-    IBackendDialer Dialer,
-    IReadOnlyList<IValveProvider> ValveProviders,
-    IReadOnlyList<ISessionListener> Listeners,
+    PluginCatalog Plugins,
+    PluginFaults Faults,
     SessionRegistry Registry,
     BalancerMetrics Metrics,
     TimeProvider Time,

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Hosting;
+using WsBalancer.Host.Plugins;
 using WsBalancer.Host.Sessions;
 using WsBalancer.Host.Upstream;
 
@@ -31,12 +32,15 @@ public sealed class TestBalancer : IAsyncDisposable
 
     internal SessionRegistry Sessions => _host.Services.GetRequiredService<SessionRegistry>();
 
+    internal PluginCatalog Plugins => _host.Services.GetRequiredService<PluginCatalog>();
+
     internal static async Task<TestBalancer> StartAsync(
         IEnumerable<TestBackend> backends,
         CancellationToken cancellationToken,
         Func<ServerSettings, ServerSettings>? server = null,
         Func<BackendSettings, BackendSettings>? backend = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        Func<PluginSettings, PluginSettings>? plugins = null)
     {
         var serverSettings = new ServerSettings
         {
@@ -45,8 +49,11 @@ public sealed class TestBalancer : IAsyncDisposable
             LoggingLevel = Environment.GetEnvironmentVariable("WSB_TEST_LOG_LEVEL") ?? "ERROR",
             DataDirectory = ServerSettings.InMemoryDataDirectory,
         };
+        // No plugin folder unless a test gives one: a test must not pick up whatever lies in a shared directory.
+        var pluginSettings = new PluginSettings { Directory = Path.Combine(Path.GetTempPath(), "wsbalancer-no-plugins", Guid.NewGuid().ToString("N")) };
         var settings = new BalancerSettings
         {
+            Plugins = plugins?.Invoke(pluginSettings) ?? pluginSettings,
             Server = server?.Invoke(serverSettings) ?? serverSettings,
             Backends = [.. backends.Select(b =>
             {
