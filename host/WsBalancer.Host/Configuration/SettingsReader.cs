@@ -178,7 +178,7 @@ internal sealed class SettingsReader
             }
             else
             {
-                throw new ConfigurationErrorException(entry.Origin, null, $"plugins.{name}.enabled or plugins.{name}.settings.<key>");
+                throw new ConfigurationErrorException(entry.Origin, entry.Value, $"plugins.{name}.enabled or plugins.{name}.settings.<key>");
             }
 
             entries[name] = current;

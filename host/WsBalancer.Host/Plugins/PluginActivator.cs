@@ -246,7 +246,10 @@ internal sealed class PluginActivator
         }
         catch (TargetInvocationException ex) when (ex.InnerException is not null)
         {
-            throw new PluginLoadException($"the constructor of {type.FullName} threw {ex.InnerException.GetType().Name}: {ex.InnerException.Message}", ex.InnerException);
+            var inner = ex.InnerException;
+            throw new PluginLoadException(inner is FileNotFoundException or FileLoadException
+                ? $"a dependency is missing or cannot be loaded (in the constructor of {type.FullName}): {inner.Message}"
+                : $"the constructor of {type.FullName} threw {inner.GetType().Name}: {inner.Message}", inner);
         }
     }
 

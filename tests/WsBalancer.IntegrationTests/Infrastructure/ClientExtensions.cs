@@ -52,4 +52,11 @@ public static class ClientExtensions
         await socket.SendTextAsync(text, cancellationToken);
         Assert.Equal(text, await socket.ReceiveTextAsync(cancellationToken));
     }
+
+    /// <summary>Sends <paramref name="text"/> and expects <paramref name="reply"/> back (a valve changed the echo).</summary>
+    public static async Task AssertReplyAsync(this WebSocket socket, string text, string reply, CancellationToken cancellationToken)
+    {
+        await socket.SendTextAsync(text, cancellationToken);
+        Assert.Equal(reply, await socket.ReceiveTextAsync(cancellationToken));
+    }
 }
