@@ -1,5 +1,6 @@
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Hosting;
+using WsBalancer.Host.Plugins;
 using WsBalancer.Host.Upstream;
 
 namespace WsBalancer.Host.Demo;
@@ -18,11 +19,38 @@ internal sealed class DemoSetup : IAsyncDisposable
     /// Adds the echo backends to whatever backends the configuration already names. The demo keeps its backend
     /// registry in memory: its echo backends live on new ports each run, and a first try should leave no files behind.
     /// </summary>
+    /// <remarks>
+    /// It also turns on the first-party plugins built with the host (they are opt-in otherwise), with settings that make
+    /// them visible in a first try, unless the configuration says otherwise for one of them.
+    /// </remarks>
     public BalancerSettings Apply(BalancerSettings settings) => settings with
     {
         Server = settings.Server with { DataDirectory = ServerSettings.InMemoryDataDirectory },
         Backends = [.. settings.Backends, .. _backends.Select(b => new BackendSettings { Url = b.Url, Id = b.Name })],
+        Plugins = settings.Plugins with { Entries = WithDemoPlugins(settings.Plugins.Entries) },
     };
+
+    private static Dictionary<string, PluginEntrySettings> WithDemoPlugins(IReadOnlyDictionary<string, PluginEntrySettings> configured)
+    {
+        var entries = new Dictionary<string, PluginEntrySettings>(configured, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, settings) in DemoPlugins)
+        {
+            if (!entries.ContainsKey(name))
+            {
+                entries[name] = new PluginEntrySettings { Enabled = true, Settings = settings };
+            }
+        }
+
+        return entries;
+    }
+
+    // HttpBridge is loaded to be seen in /plugin/list; it becomes the dialer only when upstream.dialer names it.
+    private static readonly (string Name, Dictionary<string, string> Settings)[] DemoPlugins =
+    [
+        ("HttpBridge", new(StringComparer.OrdinalIgnoreCase) { ["url"] = "http://127.0.0.1:9/" }),
+        ("RateLimit", new(StringComparer.OrdinalIgnoreCase) { ["messages-per-second"] = "20", ["burst"] = "40" }),
+        ("SessionAudit", new(StringComparer.OrdinalIgnoreCase)),
+    ];
 
     public void PrintWelcome(BalancerHost host, TextWriter output)
     {
@@ -39,6 +67,8 @@ internal sealed class DemoSetup : IAsyncDisposable
         output.WriteLine($"  Backends:   curl {new Uri(host.AdminUri, "/backend/list")}");
         output.WriteLine($"  Sessions:   curl {new Uri(host.AdminUri, "/session/list")}");
         output.WriteLine($"  Failover:   curl -X POST {new Uri(host.AdminUri, "/session/failover/")}<session id>   (the client stays connected)");
+        output.WriteLine($"  Plugins:    curl {new Uri(host.AdminUri, "/plugin/list")}   (drop a plugin folder into {host.PluginsDirectory}/ and it loads within 2 s)");
+        output.WriteLine("              RateLimit is on: more than 20 messages per second (burst 40) from one session are dropped.");
         output.WriteLine("Press Ctrl+C to stop.");
     }
 

@@ -37,6 +37,9 @@ internal sealed class BalancerHost : IAsyncDisposable
 
     public IServiceProvider Services => _frontend.Services;
 
+    /// <summary>The directory watched for plugin folders.</summary>
+    public string PluginsDirectory => Services.GetRequiredService<PluginCatalog>().Directory;
+
     /// <summary>True when a plugin dialer is active, or the built-in upstream knows a backend (from the configuration or the database).</summary>
     public bool HasBackends =>
         Services.GetRequiredService<PluginCatalog>().Current.DialerVersion is not null || !Services.GetRequiredService<WebSocketUpstream>().Backends.IsEmpty;

@@ -83,9 +83,17 @@ internal sealed partial class PluginCatalog
     {
         var found = new Dictionary<string, (string, bool)>(StringComparer.OrdinalIgnoreCase);
         AddFolders(found, _settings.BundledDirectory, bundled: true);
-        AddFolders(found, _settings.Directory, bundled: false);
+        if (!SameDirectory(_settings.Directory, _settings.BundledDirectory))
+        {
+            // Started from the host's own folder, ./plugins is the bundled folder: its plugins stay opt-in.
+            AddFolders(found, _settings.Directory, bundled: false);
+        }
+
         return found;
     }
+
+    private static bool SameDirectory(string directory, string? other) =>
+        other is not null && Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)) == Path.TrimEndingDirectorySeparator(Path.GetFullPath(other));
 
     private void AddFolders(Dictionary<string, (string, bool)> found, string? directory, bool bundled)
     {

@@ -35,6 +35,41 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Demo_FromTheRepositoryLayout_ListsEveryBundledPluginActiveAndNoError()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // The repository's plugins/ holds the plugins' source projects: the demo must take them for what they are.
+        var sourcePlugins = Path.Combine(RepositoryRoot(), "plugins");
+        await using var host = HostProcess.Start(["--demo", "--plugins-dir", sourcePlugins, .. LoopbackPorts]);
+        var (_, admin) = await host.WaitForListeningAsync(ct);
+
+        using var http = new HttpClient { BaseAddress = admin };
+        var plugins = (await http.GetFromJsonAsync<JsonElement>("/plugin/list", ct)).EnumerateArray().ToList();
+
+        var bundled = Directory.GetDirectories(Path.Combine(AppContext.BaseDirectory, "plugins")).Select(Path.GetFileName).Order().ToList();
+        Assert.NotEmpty(bundled);
+        Assert.Equal(bundled, plugins.Select(p => p.GetProperty("name").GetString()).Order());
+        Assert.All(plugins, p =>
+        {
+            Assert.Equal("active", p.GetProperty("status").GetString());
+            Assert.Equal(JsonValueKind.Null, p.GetProperty("error").ValueKind);
+            Assert.True(p.GetProperty("bundled").GetBoolean());
+        });
+        Assert.Contains(host.StandardOutput, line => line.Contains("/plugin/list", StringComparison.Ordinal));
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WsBalancer.Platform.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException($"no WsBalancer.Platform.sln above {AppContext.BaseDirectory}");
+    }
+
+    [Fact]
     public async Task BadValue_ExitsWithCode2AndOneLineNamingTheKey()
     {
         var ct = TestContext.Current.CancellationToken;
