@@ -39,6 +39,48 @@ public sealed partial class PluginTemplateTests(PackedKit kit)
         Assert.False(File.Exists(Path.Combine(pluginFolder, "Microsoft.Extensions.Logging.Abstractions.dll")));
     }
 
+    /// <summary>
+    /// The README's "Write a plugin in 5 minutes", end to end: a plugin from the template is published into the plugins
+    /// folder of a running demo and acts on the next session; publishing version 2 while a session is live keeps that
+    /// session on version 1, new sessions get version 2, and version 1 leaves the list once its session ends.
+    /// </summary>
+    [Fact]
+    public async Task NewPlugin_PublishedIntoRunningDemo_ActsOnNextSessionAndV2KeepsTheLiveSessionOnV1()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var output = new TempDirectory("walkthrough");
+        var name = PluginName();
+        var source = Path.Combine(output.Path, "source");
+        var plugins = Path.Combine(output.Path, "plugins");
+        Directory.CreateDirectory(plugins);
+        Directory.CreateDirectory(source);
+        await NewPluginAsync(name, source, ["--sdk-feed", kit.FeedDirectory], ct);
+        await ReplaceStaleCachedSdkAsync(ct);
+        await using var demo = await RunningDemo.StartAsync(plugins, ct);
+
+        (await DotnetCli.RunAsync(source, ["publish", name, "-c", "Release", "-o", Path.Combine(plugins, name)], Timeouts.Build, ct)).AssertSucceeded();
+        await demo.WaitForPluginAsync(name, row => row.GetProperty("status").GetString() == "active", ct);
+        using var live = await demo.ConnectAsync(ct);
+        Assert.Matches(@"^\[echo-[12]\] HELLO$", await RunningDemo.AskAsync(live, "hello", ct));
+
+        var valve = Path.Combine(source, name, name + "Valve.cs");
+        var code = await File.ReadAllTextAsync(valve, ct);
+        Assert.Contains("message.GetText().ToUpperInvariant()", code, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(valve, code.Replace("message.GetText().ToUpperInvariant()", "message.GetText().ToUpperInvariant() + \"!\"", StringComparison.Ordinal), ct);
+        (await DotnetCli.RunAsync(source, ["publish", name, "-c", "Release", "-o", Path.Combine(plugins, name), "-p:Version=2.0.0"], Timeouts.Build, ct)).AssertSucceeded();
+        var row = await demo.WaitForPluginAsync(name, r => r.GetProperty("version").GetString() == "2.0.0", ct);
+
+        var older = Assert.Single(row.GetProperty("versions").EnumerateArray());
+        Assert.Equal("1.0.0", older.GetProperty("version").GetString());
+        Assert.Equal(1, older.GetProperty("sessions").GetInt32());
+        Assert.Matches(@"^\[echo-[12]\] HELLO$", await RunningDemo.AskAsync(live, "hello", ct));
+        using var fresh = await demo.ConnectAsync(ct);
+        Assert.Matches(@"^\[echo-[12]\] HELLO!$", await RunningDemo.AskAsync(fresh, "hello", ct));
+
+        await live.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", ct);
+        await demo.WaitForPluginAsync(name, r => r.GetProperty("versions").GetArrayLength() == 0, ct);
+    }
+
     [Fact]
     public async Task NewPlugin_WithoutSdkFeed_RestoresFromNuGetOrgOnly()
     {

@@ -18,7 +18,6 @@ internal sealed partial class BalancerSession
         _queue.BeginHolding();
         await ReleaseLegAsync(old);
         var unsent = old.Connection.TakeUnsent();
-        NotifyTerminated(_pair!);
 
         var next = new BackendLeg(_queue);
         next.Reader.Replay(unsent);
@@ -32,13 +31,14 @@ internal sealed partial class BalancerSession
             // A dialer bug is treated like an unreachable upstream: this session ends, others go on.
             var reason = ex is RemoteSystemException ? ex.Message : $"dialer failed: {ex.GetType().Name}";
             SessionsLog.FailoverFailed(_logger, Id, old.Connection.BackendId, reason);
-            _pair = null;
+            // The old pair stays: the session's end reports it Terminated with its end reason (ISessionDetails).
             await _client.CloseAsync(1011, "no backend available");
             return false;
         }
 
         Interlocked.Exchange(ref _leg, next); // a full fence: see RequestAttention
         Interlocked.Increment(ref _reconnects);
+        NotifyTerminated(_pair!); // a failover: Terminated (EndReason still null), then Created
         StartPair(next);
         _queue.EndHolding();
         SessionsLog.FailoverCompleted(_logger, Id, old.Connection.BackendId, next.Connection.BackendId, unsent.Count);
