@@ -64,10 +64,44 @@ public sealed class HttpBridgeHostingTests
         Assert.Equal(1, Assert.Single(balancer.Sessions.Sessions).Reconnects);
     }
 
-    private static Task<TestBalancer> StartAsync(IReadOnlyList<RestEchoBackend> rest, CancellationToken cancellationToken) =>
+    [Fact]
+    public async Task Failover_AfterTheDialerPluginWasReloaded_NewVersionDialsAndTheSessionHoldsBoth()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var plugins = new PluginSandbox();
+        CopyDirectory(Path.Combine(Bundled, "HttpBridge"), Path.Combine(plugins.Directory, "HttpBridge"));
+        await using var first = await RestEchoBackend.StartAsync("rest-a", ct);
+        await using var second = await RestEchoBackend.StartAsync("rest-b", ct);
+        await using var balancer = await StartAsync([first, second], ct, pluginsDirectory: plugins.Directory);
+        var client = await balancer.ConnectAsync("/ws", ct);
+        await client.AssertReplyAsync("before", "[rest-a] before", ct);
+
+        Assert.Equal("""{"result":"success"}""", (await balancer.PostAsync("/plugin/reload/HttpBridge", ct)).GetRawText());
+        await first.StopAsync();
+        await client.AssertReplyAsync("after", "[rest-b] after", ct); // lost on the old connection, replayed through the new version's
+
+        var row = (await PluginList.FindAsync(balancer, "HttpBridge", ct))!.Value;
+        Assert.Equal(1, row.GetProperty("sessions").GetInt32()); // the current version, held for the failover's connection
+        Assert.Equal(1, Assert.Single(row.GetProperty("versions").EnumerateArray()).GetProperty("sessions").GetInt32());
+        var metrics = AdminMetricsText.Parse(await balancer.Admin.GetStringAsync("/metrics", ct));
+        Assert.Equal([1.0, 1.0], metrics.Find("wsbalancer_plugin_pinned_sessions", ("plugin", "HttpBridge")).Select(s => s.Value));
+        Assert.Equal(["after"], second.Answered);
+    }
+
+    private static void CopyDirectory(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+    }
+
+    private static Task<TestBalancer> StartAsync(IReadOnlyList<RestEchoBackend> rest, CancellationToken cancellationToken, string? pluginsDirectory = null) =>
         TestBalancer.StartAsync([], cancellationToken, plugins: p => p with
         {
-            BundledDirectory = Bundled,
+            Directory = pluginsDirectory ?? p.Directory,
+            BundledDirectory = pluginsDirectory is null ? Bundled : null,
             Dialer = "HttpBridge/HttpBridgeDialer",
             Entries = new Dictionary<string, PluginEntrySettings>(StringComparer.OrdinalIgnoreCase)
             {

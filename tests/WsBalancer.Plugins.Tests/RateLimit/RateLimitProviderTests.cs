@@ -1,3 +1,4 @@
+using WsBalancer.Plugins.Tests.Shared;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Plugins.RateLimit;
 using WsBalancer.Sdk;

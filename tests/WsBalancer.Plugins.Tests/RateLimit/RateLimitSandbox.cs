@@ -1,3 +1,4 @@
+using WsBalancer.Plugins.Tests.Shared;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;

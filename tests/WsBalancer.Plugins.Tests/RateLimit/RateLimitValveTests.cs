@@ -1,3 +1,4 @@
+using WsBalancer.Plugins.Tests.Shared;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Sdk;

@@ -51,23 +51,3 @@ internal sealed class PlainFrontend : IFrontendConnection
 
     public ValueTask CloseAsync() => ValueTask.CompletedTask;
 }
-
-/// <summary>A backend leg that only has an identity: the listener never talks to it.</summary>
-internal sealed class IdleBackend(string backendId) : IBackendConnection
-{
-    public string Id { get; } = "conn-" + backendId;
-
-    public string BackendId { get; } = backendId;
-
-    public string? Subprotocol => null;
-
-    public IReadOnlyDictionary<string, string[]> AdditionalHeaders { get; } = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
-
-    public void Start()
-    {
-    }
-
-    public ValueTask CloseAsync() => ValueTask.CompletedTask;
-
-    public IReadOnlyList<WsMessage> TakeUnsent() => [];
-}

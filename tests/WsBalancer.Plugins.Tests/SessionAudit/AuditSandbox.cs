@@ -1,3 +1,4 @@
+using WsBalancer.Plugins.Tests.Shared;
 using Microsoft.Extensions.Time.Testing;
 using WsBalancer.Plugins.SessionAudit;
 using WsBalancer.Sdk;
@@ -47,7 +48,7 @@ internal sealed class AuditSandbox : IDisposable
         StartedAt = Time.GetUtcNow(),
     };
 
-    public static ProxySession Pair(IFrontendConnection frontend, string backendId) => new(frontend, new IdleBackend(backendId));
+    public static ProxySession Pair(IFrontendConnection frontend, string backendId) => new(frontend, new NamedBackend(backendId));
 
     public void Dispose()
     {

@@ -1,4 +1,4 @@
-namespace WsBalancer.Plugins.RateLimit;
+namespace WsBalancer.Plugins.Shared;
 
 /// <summary>Counts occurrences of something that could flood the log and lets it be logged at most once per interval.</summary>
 internal sealed class LogThrottle
