@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using WsBalancer.Host.Plugins;
+using WsBalancer.Host.Scripting;
 
 namespace WsBalancer.Host.Configuration;
 
@@ -15,6 +16,9 @@ internal sealed record BalancerSettings
 
     /// <summary>Plugin folder, active dialer, plugin order and per-plugin settings.</summary>
     public PluginSettings Plugins { get; init; } = new();
+
+    /// <summary>Scripts folder and script limits.</summary>
+    public ScriptSettings Scripts { get; init; } = new();
 
     /// <summary>True with <c>--demo</c>: two in-process echo backends are started and used.</summary>
     public bool Demo { get; init; }

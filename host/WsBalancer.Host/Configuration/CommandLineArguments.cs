@@ -6,9 +6,10 @@ namespace WsBalancer.Host.Configuration;
 /// </summary>
 internal sealed record CommandLineArguments(string? ConfigPath, bool HelpRequested, bool Demo, ConfigurationLayer Overrides)
 {
-    public const string Expected = "one of --config, --data-dir, --plugins-dir, --demo, --help, or --section:key=value";
+    public const string Expected = "one of --config, --data-dir, --plugins-dir, --scripts-dir, --demo, --help, or --section:key=value";
     public const string DataDirectoryFlag = "--data-dir";
     public const string PluginsDirectoryFlag = "--plugins-dir";
+    public const string ScriptsDirectoryFlag = "--scripts-dir";
 
     public static CommandLineArguments Parse(IReadOnlyList<string> args)
     {
@@ -59,6 +60,16 @@ internal sealed record CommandLineArguments(string? ConfigPath, bool HelpRequest
                     }
 
                     overrides.Set(ConfigKey.PluginsDirectory, pluginsDirectory, PluginsDirectoryFlag);
+                    break;
+
+                case "scripts-dir" when dashes > 0:
+                    var scriptsDirectory = inlineValue ?? (i + 1 < args.Count ? args[++i] : null);
+                    if (string.IsNullOrWhiteSpace(scriptsDirectory))
+                    {
+                        throw new ConfigurationErrorException(ScriptsDirectoryFlag, scriptsDirectory, $"a directory path after {ScriptsDirectoryFlag}");
+                    }
+
+                    overrides.Set(ConfigKey.ScriptsDirectory, scriptsDirectory, ScriptsDirectoryFlag);
                     break;
 
                 case "help" or "h" when dashes > 0:

@@ -19,6 +19,7 @@ internal static class ConfigKey
     public const string Dialer = "upstream:dialer";
     public const string Plugins = "plugins";
     public const string PluginOrder = "plugins:order";
+    public const string ScriptsDirectory = "server:scripts-dir";
 
     /// <summary>Lower-cases the key and maps the ancestor's misspelled <c>wite-timeout</c> to <c>write-timeout</c>.</summary>
     public static string Normalize(string key, out bool wasAlias)

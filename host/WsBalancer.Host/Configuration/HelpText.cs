@@ -8,7 +8,7 @@ internal static class HelpText
     public static string Build()
     {
         var text = new StringBuilder();
-        text.AppendLine("Usage: wsbalancer [--config FILE] [--data-dir DIR] [--plugins-dir DIR] [--demo] [--section:key=value ...]");
+        text.AppendLine("Usage: wsbalancer [--config FILE] [--data-dir DIR] [--plugins-dir DIR] [--scripts-dir DIR] [--demo] [--section:key=value ...]");
         text.AppendLine();
         text.AppendLine("A WebSocket reverse proxy that moves live sessions to another backend when one fails.");
         text.AppendLine();
@@ -20,6 +20,7 @@ internal static class HelpText
             ["--data-dir DIR", "directory of the backend database (also --data-dir=DIR, --server:data-dir=DIR);"],
             ["", $"relative to the current directory; {ServerSettings.InMemoryDataDirectory} keeps the backends in memory only"],
             ["--plugins-dir DIR", "directory watched for plugin folders, DIR/<Name>/<Name>.dll (also --server:plugins-dir=DIR)"],
+            ["--scripts-dir DIR", "directory watched for script valves, DIR/*.js (also --server:scripts-dir=DIR)"],
             ["--demo", "start two in-process echo backends and balance over them"],
             ["--section:key=value", "override one setting, e.g. --server:frontend:address=:9000"],
             ["", "(also --section:key value)"],

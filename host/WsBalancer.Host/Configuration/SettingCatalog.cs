@@ -23,6 +23,7 @@ internal static class SettingCatalog
     {
         var d = new ServerSettings();
         var p = new WsBalancer.Host.Plugins.PluginSettings();
+        var s = new WsBalancer.Host.Scripting.ScriptSettings();
         return
         [
             new("server:frontend:address", "FE_ADDR", d.Frontend.Address.ToString(), "WebSocket listener, host:port (empty host: every interface)"),
@@ -51,6 +52,15 @@ internal static class SettingCatalog
             new(ConfigKey.PluginsDirectory, "PLUGINS_DIR", p.Directory, "directory watched for plugin folders <Name>/<Name>.dll (also --plugins-dir)"),
             new(ConfigKey.Dialer, null, p.Dialer, "active dialer: websocket (built in) or <Plugin>/<TypeName>"),
             new(ConfigKey.PluginOrder, null, "(by name)", "plugin names in the order their valves and listeners run (list)"),
+            new(ConfigKey.ScriptsDirectory, "SCRIPTS_DIR", s.Directory, "directory watched for script valves *.js (also --scripts-dir)"),
+            new("scripts:timeout", null, GoDuration.Format(s.Limits.Timeout), "time one script call may take"),
+            new("scripts:max-statements", null, Number(s.Limits.MaxStatements), "statements one script call may run"),
+            new("scripts:max-memory", null, ByteSize.Describe(s.Limits.MaxMemoryBytes), "memory one script call may allocate"),
+            new("scripts:max-recursion-depth", null, Number(s.Limits.MaxRecursionDepth), "nested calls within a script"),
+            new("scripts:regex-timeout", null, GoDuration.Format(s.Limits.RegexTimeout), "time one regular expression match may take"),
+            new("scripts:quarantine-after", null, Number(s.QuarantineAfter), "limit breaks per minute after which a script is switched off"),
+            new("scripts:session-budget", null, GoDuration.Format(s.SessionBudget), "script time one session may use per budget window"),
+            new("scripts:session-budget-window", null, GoDuration.Format(s.SessionBudgetWindow), "the rolling window of the session budget"),
         ];
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Plugins;
+using WsBalancer.Host.Scripting;
 
 namespace WsBalancer.Host.Configuration;
 
@@ -63,7 +64,7 @@ internal sealed class SettingsReader
             AdminToken = AdminToken(ConfigKey.AdminToken),
             AdminAllowInsecure = Boolean("server:admin:allow-insecure", d.AdminAllowInsecure),
         };
-        return new BalancerSettings { Server = server, Backends = ReadBackends(), Plugins = ReadPlugins() };
+        return new BalancerSettings { Server = server, Backends = ReadBackends(), Plugins = ReadPlugins(), Scripts = ReadScripts(server.MaxMessageBytes) };
     }
 
     private ListenerSettings ReadListener(string key, ListenerSettings defaults) => new()
@@ -145,6 +146,38 @@ internal sealed class SettingsReader
             AbnormalCloseCodes = codes.Count > 0 ? codes : d.AbnormalCloseCodes,
             ReadBufferSize = (int)Size(ConfigKey.Backend(index, "read-buffer-size"), d.ReadBufferSize, 1, MaxBufferBytes),
             WriteBufferSize = (int)Size(ConfigKey.Backend(index, "write-buffer-size"), d.WriteBufferSize, 1, MaxBufferBytes),
+        };
+    }
+
+    private ScriptSettings ReadScripts(int maxMessageBytes)
+    {
+        var d = new ScriptSettings();
+        var limits = d.Limits;
+        var timeout = Duration("scripts:timeout", limits.Timeout, allowZero: false);
+        var regexTimeout = Duration("scripts:regex-timeout", limits.RegexTimeout, allowZero: false);
+        foreach (var (key, value) in new[] { ("scripts:timeout", timeout), ("scripts:regex-timeout", regexTimeout) })
+        {
+            if (value > TimeSpan.FromSeconds(10))
+            {
+                throw Error(key, Raw(key), "a Go duration greater than 0s and at most 10s, such as 50ms: a script call holds a session's messages");
+            }
+        }
+
+        return d with
+        {
+            Directory = PathSetting(ConfigKey.ScriptsDirectory, d.Directory, "a directory path"),
+            Limits = limits with
+            {
+                Timeout = timeout,
+                RegexTimeout = regexTimeout,
+                MaxStatements = Integer("scripts:max-statements", limits.MaxStatements, 1, 100_000_000),
+                MaxMemoryBytes = Size("scripts:max-memory", limits.MaxMemoryBytes, 64 * 1024, 256L * 1024 * 1024),
+                MaxRecursionDepth = Integer("scripts:max-recursion-depth", limits.MaxRecursionDepth, 1, 1000),
+                MaxMessageBytes = maxMessageBytes,
+            },
+            QuarantineAfter = Integer("scripts:quarantine-after", d.QuarantineAfter, 1, 1_000_000),
+            SessionBudget = Duration("scripts:session-budget", d.SessionBudget, allowZero: false),
+            SessionBudgetWindow = Duration("scripts:session-budget-window", d.SessionBudgetWindow, allowZero: false),
         };
     }
 

@@ -9,6 +9,7 @@ using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Frontend;
 using WsBalancer.Host.Metrics;
 using WsBalancer.Host.Plugins;
+using WsBalancer.Host.Scripting;
 using WsBalancer.Host.Sessions;
 using WsBalancer.Host.Storage;
 using WsBalancer.Host.Upstream;
@@ -57,6 +58,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         {
             // Before listening: a configured plugin dialer that does not load stops the start with its reason.
             frontend.Services.GetRequiredService<PluginCatalog>().Start();
+            frontend.Services.GetRequiredService<ScriptLibrary>().Start();
         }
         catch
         {
@@ -123,10 +125,15 @@ internal sealed class BalancerHost : IAsyncDisposable
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Plugins")));
         services.AddSingleton<PluginFaults>();
         services.AddHostedService<PluginWatcher>();
+        services.AddSingleton(sp => new ScriptLibrary(settings.Scripts, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Scripting")));
+        services.AddSingleton(sp => new ScriptFaultLog(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Scripting")));
+        services.AddHostedService<ScriptWatcher>();
         services.AddSingleton(sp => new SessionServices(
             settings.Server,
             sp.GetRequiredService<PluginCatalog>(),
             sp.GetRequiredService<PluginFaults>(),
+            sp.GetRequiredService<ScriptLibrary>(),
+            sp.GetRequiredService<ScriptFaultLog>(),
             sp.GetRequiredService<SessionRegistry>(),
             sp.GetRequiredService<BalancerMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
@@ -168,6 +175,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         builder.Services.AddSingleton(core.GetRequiredService<SessionRegistry>());
         builder.Services.AddSingleton(core.GetRequiredService<FrontendState>());
         builder.Services.AddSingleton(core.GetRequiredService<PluginCatalog>());
+        builder.Services.AddSingleton(core.GetRequiredService<ScriptLibrary>());
         builder.Services.AddSingleton(core.GetRequiredService<BalancerMetrics>());
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Admin");
@@ -180,6 +188,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         app.UseAdminBodyLimit();
         app.MapAdminApi();
         app.MapPluginApi();
+        app.MapScriptApi();
         app.MapPrometheusMetrics();
         return app;
     }

@@ -38,6 +38,7 @@ internal sealed partial class BalancerSession
 
         Interlocked.Exchange(ref _leg, next); // a full fence: see RequestAttention
         Interlocked.Increment(ref _reconnects);
+        await PrependFailoverMessagesAsync(next);
         NotifyTerminated(_pair!); // a failover: Terminated (EndReason still null), then Created
         StartPair(next);
         _queue.EndHolding();
@@ -77,6 +78,7 @@ internal sealed partial class BalancerSession
         var oldValves = _valves;
         Interlocked.Exchange(ref _leg, next); // a full fence: see RequestAttention
         Interlocked.Increment(ref _reconnects);
+        await PrependFailoverMessagesAsync(next);
         NotifyTerminated(oldPair);
         StartPair(next);
         SessionsLog.FailoverCompleted(_logger, Id, old.Connection.BackendId, next.Connection.BackendId, unsent.Count);

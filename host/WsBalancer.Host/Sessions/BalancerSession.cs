@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Plugins;
+using WsBalancer.Host.Scripting;
 using WsBalancer.Host.WebSockets;
 using WsBalancer.Sdk;
 
@@ -13,7 +14,7 @@ namespace WsBalancer.Host.Sessions;
 /// pending queue) and the pump (backend leg's Send → valves → client), which also owns every failover, so a
 /// leg is only ever replaced from one place.
 /// </summary>
-internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
+internal sealed partial class BalancerSession : ISessionDetails, ISessionControl, IScriptedSession
 {
     private readonly SessionServices _services;
     private readonly ServerSettings _settings;
@@ -31,6 +32,7 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
     private ValveChain _valves = ValveChain.Empty;
     private ProxySession? _pair;
     private PluginLease? _lease; // the plugin versions this session started with, held until it ends
+    private ScriptSession? _scripts;
     private SessionEndReason? _endReason;
     private (int Code, string Reason)? _clientClose;
     private long _messagesReceived;
@@ -125,6 +127,8 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
         _services.Registry.Add(this);
         StartPair(_leg);
         SessionsLog.Started(_logger, Id, _leg.Connection.BackendId, RequestUri);
+        _scripts = new ScriptSession(_services.Scripts, ScriptInfo(), this, _services.ScriptFaults, _services.Metrics, _services.Time, _logger);
+        await _scripts.OnOpenAsync();
 
         var reader = ReadClientAsync();
         SessionEndReason reason;
@@ -258,10 +262,22 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
 
                 Interlocked.Increment(ref _messagesReceived);
                 var message = await _valves.BeforeTransmitAsync(received.Message!);
-                if (message is not null && await EnqueueAsync(message) == EnqueueOutcome.Overflow)
+                if (message is null)
                 {
-                    SessionsLog.PendingOverflow(_logger, Id, _queue.Count, _queue.Bytes);
-                    await EndWithCloseAsync(SessionEndReason.PendingOverflow, 1013, "pending queue overflow while reconnecting to a backend");
+                    continue;
+                }
+
+                // Scripts run after the plugin valves on the way to the backend; null: the message as it is.
+                var scripted = await _scripts!.BeforeTransmitAsync(message);
+                if (scripted is null)
+                {
+                    await ToBackendAsync(message);
+                    continue;
+                }
+
+                for (var i = 0; i < scripted.Count; i++)
+                {
+                    await ToBackendAsync(scripted[i]);
                 }
             }
         }
@@ -404,8 +420,37 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
         }
     }
 
-    /// <summary>Valves, then the client. False when the client can no longer be written to.</summary>
+    /// <summary>A client message after its valves and scripts: to the pending queue, whose overflow ends the session with 1013.</summary>
+    private async ValueTask ToBackendAsync(WsMessage message)
+    {
+        if (await EnqueueAsync(message) == EnqueueOutcome.Overflow && !_client.CloseSent)
+        {
+            SessionsLog.PendingOverflow(_logger, Id, _queue.Count, _queue.Bytes);
+            await EndWithCloseAsync(SessionEndReason.PendingOverflow, 1013, "pending queue overflow while reconnecting to a backend");
+        }
+    }
+
+    /// <summary>Scripts (before the plugin valves on the way back), valves, then the client. False when the client can no longer be written to.</summary>
     private async ValueTask<bool> ForwardToClientAsync(WsMessage message, ValveChain valves)
+    {
+        var scripted = _scripts is null ? null : await _scripts.AfterReceiveAsync(message);
+        if (scripted is null)
+        {
+            return await ForwardThroughValvesAsync(message, valves);
+        }
+
+        for (var i = 0; i < scripted.Count; i++)
+        {
+            if (!await ForwardThroughValvesAsync(scripted[i], valves))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async ValueTask<bool> ForwardThroughValvesAsync(WsMessage message, ValveChain valves)
     {
         var filtered = await valves.AfterReceiveAsync(message);
         if (filtered is null)
@@ -449,6 +494,12 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
 
         CancelLifetime();
         await reader;
+        if (_scripts is not null)
+        {
+            var (closeCode, closeReason) = _clientClose ?? (1001, (_endReason ?? reason).ToString());
+            await _scripts.CloseAsync(closeCode, closeReason);
+        }
+
         try
         {
             await ReleaseLegAsync(_leg);
@@ -482,6 +533,53 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
         leg.Reader.Detach();
         await leg.Connection.CloseAsync();
         leg.Send.Writer.TryComplete();
+    }
+
+    /// <summary>A script answers the client directly (no valves): a heartbeat answered by the balancer.</summary>
+    async ValueTask IScriptedSession.ReplyAsync(WsMessage message)
+    {
+        try
+        {
+            await _client.SendAsync(message);
+            Interlocked.Increment(ref _messagesSent);
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is gone; its reader ends the session.
+        }
+    }
+
+    /// <summary>A script sends to the backend: after what the session already holds for it.</summary>
+    ValueTask IScriptedSession.SendToBackendAsync(WsMessage message) => ToBackendAsync(message);
+
+    /// <summary>What scripts see of this session; headers by lower-case name, several values joined as HTTP does.</summary>
+    private ScriptSessionInfo ScriptInfo()
+    {
+        var headers = new List<(string, string)>(_headers.Count);
+        foreach (var (name, values) in _headers)
+        {
+            headers.Add((name.ToLowerInvariant(), string.Join(", ", values)));
+        }
+
+        return new ScriptSessionInfo(
+            Id,
+            RequestUri.PathAndQuery,
+            RequestUri.AbsolutePath,
+            RequestUri.Query.Length > 0 ? RequestUri.Query[1..] : string.Empty,
+            _client.FrontendId,
+            _client.RemoteAddress,
+            headers,
+            () => BackendId,
+            () => Reconnects);
+    }
+
+    /// <summary>After a failover: what the scripts' onFailover returns goes to the new backend before anything else.</summary>
+    private async Task PrependFailoverMessagesAsync(BackendLeg next)
+    {
+        if (_scripts is not null)
+        {
+            next.Reader.Prepend(await _scripts.OnFailoverAsync());
+        }
     }
 
     private void StartPair(BackendLeg leg)

@@ -54,6 +54,26 @@ internal sealed class LegReader : ChannelReader<WsMessage>, IValueTaskSource<boo
         }
     }
 
+    /// <summary>Queues messages ahead of everything else this leg will send (a script's onFailover). Call before the leg starts.</summary>
+    public void Prepend(IReadOnlyList<WsMessage> first)
+    {
+        if (first.Count == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var replay = new Queue<WsMessage>(first);
+            foreach (var message in _replay ?? [])
+            {
+                replay.Enqueue(message);
+            }
+
+            _replay = replay;
+        }
+    }
+
     /// <summary>Ends this leg's access; a read in progress finishes first (it holds the same lock); a wait ends with false.</summary>
     public void Detach()
     {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Metrics;
 using WsBalancer.Host.Plugins;
+using WsBalancer.Host.Scripting;
 
 namespace WsBalancer.Host.Sessions;
 
@@ -13,6 +14,8 @@ internal sealed record SessionServices(
     ServerSettings Settings,
     PluginCatalog Plugins,
     PluginFaults Faults,
+    ScriptLibrary Scripts,
+    ScriptFaultLog ScriptFaults,
     SessionRegistry Registry,
     BalancerMetrics Metrics,
     TimeProvider Time,

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Hosting;
 using WsBalancer.Host.Plugins;
+using WsBalancer.Host.Scripting;
 using WsBalancer.Host.Sessions;
 using WsBalancer.Host.Upstream;
 
@@ -34,13 +35,16 @@ public sealed class TestBalancer : IAsyncDisposable
 
     internal PluginCatalog Plugins => _host.Services.GetRequiredService<PluginCatalog>();
 
+    internal ScriptLibrary Scripts => _host.Services.GetRequiredService<ScriptLibrary>();
+
     internal static async Task<TestBalancer> StartAsync(
         IEnumerable<TestBackend> backends,
         CancellationToken cancellationToken,
         Func<ServerSettings, ServerSettings>? server = null,
         Func<BackendSettings, BackendSettings>? backend = null,
         Action<IServiceCollection>? services = null,
-        Func<PluginSettings, PluginSettings>? plugins = null)
+        Func<PluginSettings, PluginSettings>? plugins = null,
+        Func<ScriptSettings, ScriptSettings>? scripts = null)
     {
         var serverSettings = new ServerSettings
         {
@@ -51,9 +55,11 @@ public sealed class TestBalancer : IAsyncDisposable
         };
         // No plugin folder unless a test gives one: a test must not pick up whatever lies in a shared directory.
         var pluginSettings = new PluginSettings { Directory = Path.Combine(Path.GetTempPath(), "wsbalancer-no-plugins", Guid.NewGuid().ToString("N")) };
+        var scriptSettings = new ScriptSettings { Directory = Path.Combine(Path.GetTempPath(), "wsbalancer-no-scripts", Guid.NewGuid().ToString("N")) };
         var settings = new BalancerSettings
         {
             Plugins = plugins?.Invoke(pluginSettings) ?? pluginSettings,
+            Scripts = scripts?.Invoke(scriptSettings) ?? scriptSettings,
             Server = server?.Invoke(serverSettings) ?? serverSettings,
             Backends = [.. backends.Select(b =>
             {
