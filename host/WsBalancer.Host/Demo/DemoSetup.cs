@@ -69,6 +69,8 @@ internal sealed class DemoSetup : IAsyncDisposable
         output.WriteLine($"  Failover:   curl -X POST {new Uri(host.AdminUri, "/session/failover/")}<session id>   (the client stays connected)");
         output.WriteLine($"  Plugins:    curl {new Uri(host.AdminUri, "/plugin/list")}   (drop a plugin folder into {host.PluginsDirectory}/ and it loads within 2 s)");
         output.WriteLine("              RateLimit is on: more than 20 messages per second (burst 40) from one session are dropped.");
+        output.WriteLine($"  Scripts:    curl {new Uri(host.AdminUri, "/script/list")}   (save a *.js filter into {host.ScriptsDirectory}/ and the next message uses it;");
+        output.WriteLine("              try: cp scripts/examples/heartbeat.js scripts/   then send ping)");
         output.WriteLine("Press Ctrl+C to stop.");
     }
 

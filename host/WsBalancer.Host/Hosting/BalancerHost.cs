@@ -38,6 +38,9 @@ internal sealed class BalancerHost : IAsyncDisposable
 
     public IServiceProvider Services => _frontend.Services;
 
+    /// <summary>The directory watched for script valves.</summary>
+    public string ScriptsDirectory => Services.GetRequiredService<ScriptLibrary>().Settings.Directory;
+
     /// <summary>The directory watched for plugin folders.</summary>
     public string PluginsDirectory => Services.GetRequiredService<PluginCatalog>().Directory;
 
