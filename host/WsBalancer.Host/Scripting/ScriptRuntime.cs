@@ -20,6 +20,8 @@ internal sealed class ScriptRuntime
     private readonly ScriptConsole _console;
     private readonly int _maxMessageBytes;
     private JsValue _state;
+    private string? _backendId;
+    private int _reconnects = -1;
 
     private ScriptRuntime(ScriptFile file, Engine engine, JsObject session, JsValue state, ScriptConsole console)
     {
@@ -151,12 +153,19 @@ internal sealed class ScriptRuntime
     private static JsValue ParseJson(Engine engine, string json) =>
         engine.Invoke(engine.GetValue("JSON").AsObject().Get("parse"), new JsString(json));
 
-    /// <summary>The figures that change while a session lives, set before each call.</summary>
+    /// <summary>The figures that change while a session lives, set before a call when they changed.</summary>
     private void Refresh(ScriptSessionInfo info)
     {
         _effects.Clear();
-        _session.FastSetProperty("backendId", Fixed(new JsString(info.BackendId())));
-        _session.FastSetProperty("reconnects", Fixed(JsNumber.Create(info.Reconnects())));
+        var backendId = info.BackendId();
+        var reconnects = info.Reconnects();
+        if (!ReferenceEquals(backendId, _backendId) || reconnects != _reconnects)
+        {
+            _backendId = backendId;
+            _reconnects = reconnects;
+            _session.FastSetProperty("backendId", Fixed(new JsString(backendId)));
+            _session.FastSetProperty("reconnects", Fixed(JsNumber.Create(reconnects)));
+        }
     }
 
     private void InstallFunctions()

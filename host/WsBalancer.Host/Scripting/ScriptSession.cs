@@ -105,8 +105,11 @@ internal sealed class ScriptSession
     {
         var hook = toBackend ? ScriptHooks.BeforeTransmit : ScriptHooks.AfterReceive;
         var name = toBackend ? "beforeTransmit" : "afterReceive";
-        var effects = new List<(ScriptSlot Slot, ScriptEffects Effects)>();
-        IReadOnlyList<WsMessage>? current = null;
+        List<(ScriptSlot Slot, ScriptEffects Effects)>? effects = null;
+        // The common case is one message in, one out: carried as `single` without a list until a script makes several.
+        var single = message;
+        List<WsMessage>? many = null;
+        var changed = false;
         await _gate.WaitAsync();
         try
         {
@@ -125,41 +128,69 @@ internal sealed class ScriptSession
                     continue;
                 }
 
-                var input = current ?? [message];
-                var output = new List<WsMessage>(input.Count);
-                var changed = false;
-                foreach (var item in input)
+                if (many is null)
+                {
+                    var (verdict, messages, callEffects) = Call(slot, file, name, single);
+                    if (file.Header.Shadow)
+                    {
+                        continue; // shadow: counted as if applied, never applied
+                    }
+
+                    if (callEffects is not null)
+                    {
+                        (effects ??= []).Add((slot, callEffects));
+                    }
+
+                    if (verdict == ScriptVerdict.Pass)
+                    {
+                        continue;
+                    }
+
+                    changed = true;
+                    if (verdict == ScriptVerdict.Replace && messages!.Count == 1)
+                    {
+                        single = messages[0];
+                        continue;
+                    }
+
+                    many = verdict == ScriptVerdict.Replace ? [.. messages!] : [];
+                    if (many.Count == 0)
+                    {
+                        break; // dropped: later scripts see nothing
+                    }
+
+                    continue;
+                }
+
+                var output = new List<WsMessage>(many.Count);
+                foreach (var item in many)
                 {
                     var (verdict, messages, callEffects) = Call(slot, file, name, item);
                     if (file.Header.Shadow)
                     {
-                        output.Add(item); // shadow: counted as if applied, never applied
+                        output.Add(item);
                         continue;
                     }
 
                     if (callEffects is not null)
                     {
-                        effects.Add((slot, callEffects));
+                        (effects ??= []).Add((slot, callEffects));
                     }
 
-                    switch (verdict)
+                    if (verdict == ScriptVerdict.Pass)
                     {
-                        case ScriptVerdict.Pass:
-                            output.Add(item);
-                            break;
-                        case ScriptVerdict.Replace:
-                            output.AddRange(messages!);
-                            changed = true;
-                            break;
-                        default:
-                            changed = true;
-                            break;
+                        output.Add(item);
+                    }
+                    else if (verdict == ScriptVerdict.Replace)
+                    {
+                        output.AddRange(messages!);
                     }
                 }
 
-                if (changed)
+                many = output;
+                if (many.Count == 0)
                 {
-                    current = output;
+                    break;
                 }
             }
         }
@@ -168,9 +199,13 @@ internal sealed class ScriptSession
             _gate.Release();
         }
 
-        // Effects are carried out outside the lock: a slow client must not hold up the other direction's scripts.
-        await ApplyAsync(effects);
-        return current;
+        if (effects is not null)
+        {
+            // Effects are carried out outside the lock: a slow client must not hold up the other direction's scripts.
+            await ApplyAsync(effects);
+        }
+
+        return !changed ? null : many ?? [single];
     }
 
     private async Task<IReadOnlyList<WsMessage>> RunLifecycleAsync(ScriptHooks hook, string name, JsValue[] args, bool collect)
