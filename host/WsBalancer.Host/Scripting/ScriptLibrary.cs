@@ -192,7 +192,7 @@ internal sealed class ScriptLibrary
         {
             if (!_slots.TryGetValue(name, out var slot))
             {
-                slot = new ScriptSlot(name);
+                slot = new ScriptSlot(name, new ScriptConsole(name, _logger, _time));
                 _slots[name] = slot;
             }
 

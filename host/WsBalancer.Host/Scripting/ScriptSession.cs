@@ -351,7 +351,7 @@ internal sealed class ScriptSession
         }
 
         var started = Stopwatch.GetTimestamp();
-        var (created, fault) = ScriptRuntime.Create(file, _info, carried, new ScriptConsole(slot.Name, _logger, _time));
+        var (created, fault) = ScriptRuntime.Create(file, _info, carried, slot.Console);
         _budgetUsedTicks += Stopwatch.GetElapsedTime(started).Ticks; // the session's script time, not a call of the script
         if (created is null)
         {

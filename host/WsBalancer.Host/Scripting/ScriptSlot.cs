@@ -11,7 +11,14 @@ internal sealed class ScriptSlot
     private int _disabled;
     private int _quarantined;
 
-    public ScriptSlot(string name) => Name = name;
+    public ScriptSlot(string name, ScriptConsole console)
+    {
+        Name = name;
+        Console = console;
+    }
+
+    /// <summary>The script's console: one per script, so its rate limit holds across all sessions.</summary>
+    public ScriptConsole Console { get; }
 
     public string Name { get; }
 
