@@ -58,6 +58,65 @@ public sealed class CommandLineTests
         Assert.Contains(host.StandardOutput, line => line.Contains("/plugin/list", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The README's message-filter walk-through: an example copied into the scripts folder of a running demo acts on
+    /// the next message; an edit acts on the next message of the same, still open, session.
+    /// </summary>
+    [Fact]
+    public async Task Demo_ExampleScriptCopiedThenEdited_OpenSessionSeesEachOnItsNextMessage()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var scripts = Directory.CreateTempSubdirectory("wsbalancer-demo-scripts-").FullName;
+        try
+        {
+            await using var host = HostProcess.Start(["--demo", "--scripts-dir", scripts, .. LoopbackPorts]);
+            var (frontend, admin) = await host.WaitForListeningAsync(ct);
+            using var http = new HttpClient { BaseAddress = admin };
+            using var client = new ClientWebSocket();
+            using (var timeout = Timeouts.Linked(ct))
+            {
+                await client.ConnectAsync(new Uri(frontend, "/chat"), timeout.Token);
+            }
+
+            await client.SendTextAsync("ping", ct);
+            Assert.Matches(@"^\[echo-[12]\] ping$", await client.ReceiveTextAsync(ct)); // no script yet: the backend echoes it
+
+            var script = Path.Combine(scripts, "heartbeat.js");
+            File.Copy(Path.Combine(RepositoryRoot(), "scripts", "examples", "heartbeat.js"), script);
+            await WaitForScriptVersionAsync(http, "heartbeat.js", 1, ct);
+            await client.SendTextAsync("ping", ct);
+            Assert.Equal("pong", await client.ReceiveTextAsync(ct));
+
+            var source = await File.ReadAllTextAsync(script, ct);
+            Assert.Contains("const PONG = 'pong';", source, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(script, source.Replace("const PONG = 'pong';", "const PONG = 'pong from the balancer';", StringComparison.Ordinal), ct);
+            await WaitForScriptVersionAsync(http, "heartbeat.js", 2, ct);
+            await client.SendTextAsync("ping", ct);
+            Assert.Equal("pong from the balancer", await client.ReceiveTextAsync(ct));
+            Assert.Equal(WebSocketState.Open, client.State);
+        }
+        finally
+        {
+            Directory.Delete(scripts, recursive: true);
+        }
+    }
+
+    private static async Task WaitForScriptVersionAsync(HttpClient admin, string name, int version, CancellationToken ct)
+    {
+        using var timeout = Timeouts.Linked(ct);
+        while (true)
+        {
+            var list = await admin.GetFromJsonAsync<JsonElement>("/script/list", timeout.Token);
+            if (list.EnumerateArray().Any(s => s.GetProperty("name").GetString() == name
+                && s.GetProperty("version").ValueKind == JsonValueKind.Number && s.GetProperty("version").GetInt32() == version))
+            {
+                return;
+            }
+
+            await Task.Delay(50, timeout.Token); // no event for "the script loaded": polled, bounded by the timeout
+        }
+    }
+
     private static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
