@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark scenario against every target (direct, wsbalancer, nginx, haproxy) in one run on loopback,
-# prints the table and writes bench/RESULTS.md. See bench/README.md for what each scenario measures.
+# then, after wsbalancer, its valve-overhead and script-memory phases; prints the tables and writes bench/RESULTS.md.
+# See bench/README.md for what each scenario and phase measures.
 #
 #   bench/run.sh [--quick] [--targets direct,wsbalancer,nginx,haproxy] [--scenarios echo,pipelined,bulk,idle,churn,failover]
 #                [--idle N] [--duration S] [--overhead-rounds N] [--no-install] [--no-build] [--keep-work]
@@ -72,6 +73,36 @@ NOTES="$WORK/notes.md"
 : >"$RESULTS"
 : >"$NOTES"
 STARTED_PIDS=()
+
+# The script valves of the wsbalancer-script* targets, generated here (never into the repository's scripts/). Plain
+# wsbalancer and its other variants get an empty folder, so whatever lies in ./scripts cannot change the reference.
+NO_SCRIPTS="$WORK/scripts-none"
+PASS_SCRIPTS="$WORK/scripts-pass"
+JSON_SCRIPTS="$WORK/scripts-json"
+mkdir -p "$NO_SCRIPTS" "$PASS_SCRIPTS" "$JSON_SCRIPTS"
+cat >"$PASS_SCRIPTS/pass-through.js" <<'EOF'
+// bench/run.sh: both hooks return nothing, so every message passes unchanged, through the script runtime both ways.
+function beforeTransmit(m) {}
+function afterReceive(m) {}
+EOF
+cat >"$JSON_SCRIPTS/json-rewrite.js" <<'EOF'
+// bench/run.sh: parses the echo's JSON ({"type":"echo","seq":0,"pad":"xxx..."}, --payload json), adds a field and
+// renames one towards the backend, and undoes both on the way back, so the client gets its own bytes again.
+function beforeTransmit(message) {
+  const o = JSON.parse(message.text);
+  o.via = 'wsbalancer';
+  o.body = o.pad;
+  delete o.pad;
+  return JSON.stringify(o);
+}
+function afterReceive(message) {
+  const o = JSON.parse(message.text);
+  delete o.via;
+  o.pad = o.body;
+  delete o.body;
+  return JSON.stringify(o);
+}
+EOF
 
 cleanup() {
   local pid
@@ -162,7 +193,8 @@ for peer in nginx haproxy; do
 done
 VERSIONS=""
 command -v nginx >/dev/null && VERSIONS+="nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
-command -v haproxy >/dev/null && VERSIONS+="${VERSIONS:+, }HAProxy $(haproxy -v 2>/dev/null | head -n1 | awk '{print $3}')"
+# awk reads all of haproxy's output: `head -n1` would close the pipe early, and with pipefail haproxy's SIGPIPE ends run.sh.
+command -v haproxy >/dev/null && VERSIONS+="${VERSIONS:+, }HAProxy $(haproxy -v 2>/dev/null | awk 'NR == 1 {print $3}')"
 
 # ---------------------------------------------------------------------------------------------- helpers
 USED_PORTS=" "
@@ -214,24 +246,37 @@ log "echo backends on $PORT_A (pid $PID_A) and $PORT_B (pid $PID_B)"
 # ---------------------------------------------------------------------------------------------- targets
 TARGET_PID=""
 TARGET_URL=""
-start_target() { # name → sets TARGET_PID (empty for direct) and TARGET_URL
+TARGET_ADMIN=""
+start_target() { # name → sets TARGET_PID (empty for direct), TARGET_URL and TARGET_ADMIN (wsbalancer*: its admin API)
   local name=$1 port
   TARGET_PID=""
+  TARGET_ADMIN=""
   case "$name" in
     direct)
       TARGET_URL="ws://127.0.0.1:$PORT_A/"
       return 0 ;;
-    wsbalancer|wsbalancer-metrics|wsbalancer-valve)
+    wsbalancer|wsbalancer-metrics|wsbalancer-valve|wsbalancer-script|wsbalancer-script-json)
       free_port; port=$FREE_PORT
       free_port; local admin=$FREE_PORT
-      local inst=false dll=$HOST_DLL
+      local inst=false dll=$HOST_DLL scripts=$NO_SCRIPTS args=()
       [[ $name == wsbalancer-metrics ]] && inst=true
       # The same balancer and settings with one in-process pass-through valve registered.
       [[ $name == wsbalancer-valve ]] && dll=$VALVE_HOST_DLL
+      # The plain balancer with a scripts folder of one script valve: default script settings and per-call limits,
+      # except the session budget (200 ms of script time per 10 s), raised to the whole window. It counts wall time,
+      # engine creation included: 64 sessions starting at once on a loaded 2-core machine can spend it in their first
+      # calls, and then the default on-error drops their messages, which stalls the closed-loop echo (run.sh once
+      # saw 2 of 64 connections hang so at load average 25). The budget is a policy, not a cost of the message path.
+      if [[ $name == wsbalancer-script* ]]; then
+        args=(--scripts:session-budget=10s)
+        [[ $name == wsbalancer-script ]] && scripts=$PASS_SCRIPTS
+        [[ $name == wsbalancer-script-json ]] && scripts=$JSON_SCRIPTS
+      fi
       BE_URLS="ws://127.0.0.1:$PORT_A,ws://127.0.0.1:$PORT_B" FE_ADDR="127.0.0.1:$port" ADM_ADDR="127.0.0.1:$admin" \
-        DATA_DIR=":memory:" LOG_LEVEL=ERROR ENABLE_INST=$inst \
-        dotnet "$dll" >"$WORK/$name.log" 2>&1 &
-      TARGET_PID=$! ;;
+        DATA_DIR=":memory:" LOG_LEVEL=ERROR ENABLE_INST=$inst SCRIPTS_DIR="$scripts" \
+        dotnet "$dll" "${args[@]}" >"$WORK/$name.log" 2>&1 &
+      TARGET_PID=$!
+      TARGET_ADMIN="http://127.0.0.1:$admin" ;;
     nginx)
       free_port; port=$FREE_PORT
       local dir="$WORK/nginx"
@@ -301,6 +346,22 @@ EOF
 
 # The echo scenario's load, shared by the main table and the valve-overhead rounds so they measure the same thing.
 ECHO_ARGS=(--connections 64 --size 128 --warmup "$WARMUP" --duration "$DURATION")
+echo_args() { # target → ECHO_TARGET_ARGS: ECHO_ARGS, and for the JSON script a JSON message of the same 128 bytes
+  ECHO_TARGET_ARGS=("${ECHO_ARGS[@]}")
+  [[ $1 == wsbalancer-script-json ]] && ECHO_TARGET_ARGS+=(--payload json)
+  return 0
+}
+
+script_stats() { # target scenario round → a "script-stats" line: the balancer's /script/list after a scripted run
+  local target=$1 of=$2 round=$3 list
+  [[ $target == wsbalancer-script* && -n $TARGET_ADMIN ]] || return 0
+  list=$(curl -s --noproxy '*' --max-time 5 "$TARGET_ADMIN/script/list" 2>/dev/null || true)
+  if [[ $list == \[* ]]; then
+    printf '{"scenario":"script-stats","target":"%s","of":"%s","round":%d,"ok":true,"scripts":%s}\n' "$target" "$of" "$round" "$list" >>"$RESULTS"
+  else
+    printf '{"scenario":"script-stats","target":"%s","of":"%s","round":%d,"ok":false,"error":"the admin API gave no /script/list"}\n' "$target" "$of" "$round" >>"$RESULTS"
+  fi
+}
 
 load_command() { # target scenario args… → LOAD_CMD, the load generator's command line
   local target=$1 scenario=$2
@@ -317,12 +378,14 @@ run_load() { # target scenario args… → appends one JSON line to $RESULTS
   "${LOAD_CMD[@]}" >/dev/null || true
 }
 
-run_idle() { # target → idle scenario, with a cross-check of the target's RSS read here while the sessions are held
+run_idle() { # target [extra args…] → idle scenario, with a cross-check of the target's RSS read here while the sessions are held
   local target=$1 ready="$WORK/idle-$1.ready" release="$WORK/idle-$1.release"
+  shift
   local before=""
+  rm -f "$ready" "$release"
   [[ -n $TARGET_PID ]] && before=$(tree_rss_kib "$TARGET_PID")
-  log "$target: idle"
-  load_command "$target" idle --connections "$IDLE" --hold 120 --settle 1 --ready-file "$ready" --release-file "$release"
+  log "$target: idle $*"
+  load_command "$target" idle --connections "$IDLE" --hold 120 --settle 1 --ready-file "$ready" --release-file "$release" "$@"
   "${LOAD_CMD[@]}" >/dev/null &
   local loader=$!
   STARTED_PIDS+=("$loader")
@@ -333,7 +396,7 @@ run_idle() { # target → idle scenario, with a cross-check of the target's RSS 
   done
   if [[ -e $ready && -n $TARGET_PID ]]; then
     local held; held=$(tree_rss_kib "$TARGET_PID")
-    note "$target idle: runner read VmRSS $before KiB before and $held KiB with $(cat "$ready" | tr -d '\n') sessions held"
+    note "$target idle${*:+ ($*)}: runner read VmRSS $before KiB before and $held KiB with $(cat "$ready" | tr -d '\n') sessions held"
   fi
   sleep "$HOLD"
   touch "$release"
@@ -354,7 +417,9 @@ run_target() {
   fi
   local common=(--warmup "$WARMUP" --duration "$DURATION")
   if [[ $target == wsbalancer-* ]]; then
-    run_load "$target" echo "${ECHO_ARGS[@]}"
+    echo_args "$target"
+    run_load "$target" echo "${ECHO_TARGET_ARGS[@]}"
+    script_stats "$target" echo 1
   else
     want_scenario echo && run_load "$target" echo "${ECHO_ARGS[@]}"
     want_scenario pipelined && run_load "$target" pipelined --connections 64 --inflight 16 --size 128 "${common[@]}"
@@ -374,12 +439,12 @@ run_target() {
 }
 
 # ---------------------------------------------------------------------------------------------- valve overhead
-# The valve-overhead table compares plain wsbalancer with wsbalancer-metrics and wsbalancer-valve. One run of each
-# at different moments is noise on this shared machine (±20 % between runs of the same build), so the three run
-# interleaved in rounds, each in a fresh process, and the report takes the median per variant: a slow patch of the
-# machine hits every variant alike instead of one. The order rotates (plain, metrics, valve; then metrics, valve,
-# plain; then valve, plain, metrics) so no variant always goes first.
-OVERHEAD_VARIANTS=(wsbalancer wsbalancer-metrics wsbalancer-valve)
+# The valve-overhead table compares plain wsbalancer with wsbalancer-metrics, wsbalancer-valve and the two script
+# valves. One run of each at different moments is noise on this shared machine (±20 % between runs of the same
+# build), so they run interleaved in rounds, each in a fresh process, and the report takes the median per variant: a
+# slow patch of the machine hits every variant alike instead of one. The order rotates by one place per round
+# (round 2 starts with the second variant, round 3 with the third) so no variant always goes first.
+OVERHEAD_VARIANTS=(wsbalancer wsbalancer-metrics wsbalancer-valve wsbalancer-script wsbalancer-script-json)
 
 run_overhead_echo() { # target round → one "echo-overhead" JSON line with its round
   local target=$1 round=$2
@@ -390,8 +455,10 @@ run_overhead_echo() { # target round → one "echo-overhead" JSON line with its 
   fi
   log "$target: echo, overhead round $round of $OVERHEAD_ROUNDS"
   # --label and --round tell these lines from the main table's echo row.
-  load_command "$target" echo "${ECHO_ARGS[@]}" --label echo-overhead --round "$round"
+  echo_args "$target"
+  load_command "$target" echo "${ECHO_TARGET_ARGS[@]}" --label echo-overhead --round "$round"
   "${LOAD_CMD[@]}" >/dev/null || true
+  script_stats "$target" echo-overhead "$round"
   stop_pid "$TARGET_PID"
 }
 
@@ -404,6 +471,31 @@ run_overhead() {
   done
 }
 
+# ---------------------------------------------------------------------------------------------- script memory
+# What one idle session's script engine costs: the idle scenario, every session having echoed one message first (a
+# session creates its engine on its first message), against plain wsbalancer and wsbalancer-script (pass-through
+# script), alternating which goes first, as many rounds as the overhead phase. The report compares the two
+# variants' median RSS per held session; the difference is the engine's.
+MEMORY_VARIANTS=(wsbalancer wsbalancer-script)
+
+run_memory() {
+  local round i target count=${#MEMORY_VARIANTS[@]}
+  for round in $(seq 1 "$OVERHEAD_ROUNDS"); do
+    for i in $(seq 0 $((count - 1))); do
+      target=${MEMORY_VARIANTS[$(((round - 1 + i) % count))]}
+      if ! start_target "$target"; then
+        note "$target did not start for script-memory round $round; see its log"
+        printf '{"scenario":"idle-primed","target":"%s","round":%d,"ok":false,"error":"target did not start"}\n' "$target" "$round" >>"$RESULTS"
+        continue
+      fi
+      log "$target: script-memory round $round of $OVERHEAD_ROUNDS"
+      run_idle "$target" --prime 1 --label idle-primed --round "$round"
+      script_stats "$target" idle-primed "$round"
+      stop_pid "$TARGET_PID"
+    done
+  done
+}
+
 STARTED=$(date +%s)
 IFS=',' read -r -a TARGET_LIST <<<"$TARGETS"
 for target in "${TARGET_LIST[@]}"; do
@@ -411,6 +503,9 @@ for target in "${TARGET_LIST[@]}"; do
   # Right after wsbalancer's own scenarios, with the same build and backends.
   if [[ $target == wsbalancer ]] && want_scenario echo; then
     run_overhead
+  fi
+  if [[ $target == wsbalancer ]] && want_scenario idle; then
+    run_memory
   fi
 done
 ELAPSED=$(($(date +%s) - STARTED))

@@ -8,9 +8,11 @@ internal static class Usage
 
         scenarios (defaults in brackets):
           echo       closed-loop text echo: --connections [64] --size [128] --warmup [2] --duration [10]
+                     --payload [x] (x: SIZE bytes of x; json: a JSON object of SIZE bytes, echo checked byte for byte)
           pipelined  K in flight per connection: --connections [64] --inflight [16] --size [128] --warmup [2] --duration [10]
           bulk       binary echo: --connections [8] --inflight [2] --size [65536] --warmup [2] --duration [10]
           idle       hold M sessions: --connections [10000] --parallel [64] --settle [1] --hold [3]
+                     --prime [0] (echo N 128-byte messages on every session before holding)
                      --ready-file F (written when all are open) --release-file F (held until it exists, at most --hold s)
           churn      connect + one echo + close: --connections [16 workers] --size [128] --warmup [1] --duration [10]
           failover   numbered streams, one backend killed: --connections [200] --rate [20 msg/s each] --duration [10]
@@ -19,6 +21,7 @@ internal static class Usage
         common: --target NAME (label) --target-pids P1,P2 (proxy processes: CPU and RSS, children included)
                 --backend-pids P1,P2 --timeout [600] s --out FILE (also append the JSON line there)
                 --label NAME (the JSON line's scenario field instead of the scenario run) --round N (adds "round")
+        report also reads run.sh's "script-stats" lines (a balancer's /script/list after a scripted run).
         The URL (and kill URL) must be loopback. Exit code 0 = the scenario ran cleanly, 1 = it ran with errors.
         """;
 }

@@ -6,6 +6,9 @@ namespace WsBalancer.Bench.Load.Scenarios;
 
 /// <summary>
 /// <c>echo</c>: N connections in a closed loop, one text message in flight each → round trips/s and latency.
+/// <c>--payload x</c> (the default) sends <c>--size</c> bytes of <c>x</c> and checks the echo's type and length;
+/// <c>--payload json</c> sends a JSON object of exactly <c>--size</c> bytes (for script valves that parse it) and checks
+/// that the echo is byte for byte what was sent, so a rewriting script that does not restore it is an error.
 /// </summary>
 internal static class EchoScenario
 {
@@ -13,6 +16,7 @@ internal static class EchoScenario
     {
         var connections = context.Args.Int("connections", 64);
         var size = context.Args.Int("size", 128);
+        var kind = context.Args.String("payload", "x");
         var warmup = context.Args.Seconds("warmup", 2);
         var duration = context.Args.Seconds("duration", 10);
         var target = context.Args.String("target", "unnamed");
@@ -21,13 +25,13 @@ internal static class EchoScenario
         var sockets = await context.OpenAllAsync(connections, 32);
         var phase = new Phase();
         var stats = new WorkerStats[connections];
-        var payload = new byte[size];
-        payload.AsSpan().Fill((byte)'x');
+        var payload = EchoPayload.Create(kind, size);
+        var exact = kind == EchoPayload.Json;
         var tasks = new Task[connections];
         for (var i = 0; i < connections; i++)
         {
             stats[i] = new WorkerStats();
-            tasks[i] = LoopAsync(sockets[i], payload, phase, stats[i], context.CancellationToken);
+            tasks[i] = LoopAsync(sockets[i], payload, exact, phase, stats[i], context.CancellationToken);
         }
 
         var measurement = context.NewMeasurement();
@@ -45,6 +49,7 @@ internal static class EchoScenario
         var result = ScenarioContext.NewResult("echo", target);
         result["connections"] = connections;
         result["size"] = size;
+        result["payload"] = kind;
         result["roundTrips"] = operations;
         result["roundTripsPerSecond"] = Math.Round(operations / measurement.Seconds, 1);
         result["p50Us"] = latency.Percentile(50);
@@ -77,7 +82,7 @@ internal static class EchoScenario
         await Connector.CloseAllAsync(sockets, TimeSpan.FromSeconds(5));
     }
 
-    private static async Task LoopAsync(ClientWebSocket socket, byte[] payload, Phase phase, WorkerStats stats, CancellationToken cancellationToken)
+    private static async Task LoopAsync(ClientWebSocket socket, byte[] payload, bool exact, Phase phase, WorkerStats stats, CancellationToken cancellationToken)
     {
         var buffer = new byte[Math.Max(payload.Length * 2, 1024)];
         try
@@ -92,6 +97,13 @@ internal static class EchoScenario
                 {
                     stats.Errors++;
                     stats.LastError = $"expected a {payload.Length}-byte text echo, got {type} of {count} bytes";
+                    return;
+                }
+
+                if (exact && !buffer.AsSpan(0, count).SequenceEqual(payload))
+                {
+                    stats.Errors++;
+                    stats.LastError = $"the echo differs from the message sent: {System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Min(count, 200))}";
                     return;
                 }
 

@@ -7,7 +7,9 @@ namespace WsBalancer.Bench.Load.Scenarios;
 /// <summary>
 /// <c>idle</c>: opens M sessions and holds them → time to open all, and the target's RSS per held session. While
 /// held it touches <c>--ready-file</c> and waits for <c>--release-file</c> (or <c>--hold</c> seconds), so a runner can
-/// look at the processes; then one echo on every session proves they are all still alive.
+/// look at the processes; then one echo on every session proves they are all still alive. <c>--prime N</c> first has
+/// every open session echo N 128-byte text messages before the sessions are held and the RSS is read, so whatever a
+/// proxy creates on a session's first message (a script valve's engine) exists in every held session.
 /// </summary>
 internal static class IdleScenario
 {
@@ -19,6 +21,7 @@ internal static class IdleScenario
         var settle = context.Args.Seconds("settle", 1);
         var readyFile = context.Args.OptionalString("ready-file");
         var releaseFile = context.Args.OptionalString("release-file");
+        var prime = context.Args.Int("prime", 0);
         var target = context.Args.String("target", "unnamed");
         context.Args.EnsureAllRead();
 
@@ -52,7 +55,15 @@ internal static class IdleScenario
             opened += socket is null ? 0 : 1;
         }
 
-        Console.Error.WriteLine($"idle: {opened}/{count} sessions open in {openSeconds:F2} s; holding");
+        long primed = 0;
+        if (prime > 0)
+        {
+            var payload = new byte[128];
+            payload.AsSpan().Fill((byte)'x');
+            primed = await EchoAllAsync(sockets, payload, prime, context.CancellationToken);
+        }
+
+        Console.Error.WriteLine($"idle: {opened}/{count} sessions open in {openSeconds:F2} s{(prime > 0 ? $", {primed} primed with {prime} message(s)" : "")}; holding");
         await Task.Delay(TimeSpan.FromSeconds(settle), context.CancellationToken);
         var rssHeld = context.Target.RssKiB();
         if (readyFile is not null)
@@ -77,6 +88,12 @@ internal static class IdleScenario
         result["lastError"] = lastError;
         result["openSeconds"] = Math.Round(openSeconds, 3);
         result["opensPerSecond"] = Math.Round(opened / openSeconds, 1);
+        if (prime > 0)
+        {
+            result["primeMessages"] = prime;
+            result["primed"] = primed;
+        }
+
         result["aliveAtEnd"] = alive;
         if (!context.Target.IsEmpty)
         {
@@ -86,14 +103,17 @@ internal static class IdleScenario
             result["targetRssPerSessionKiB"] = opened > 0 ? Math.Round((double)(rssHeld - rssBefore) / opened, 2) : null;
         }
 
-        result["ok"] = opened == count && alive == opened;
+        result["ok"] = opened == count && alive == opened && (prime == 0 || primed == opened);
         return result;
     }
 
-    private static async Task<long> ProbeAllAsync(ClientWebSocket?[] sockets, CancellationToken cancellationToken)
+    private static Task<long> ProbeAllAsync(ClientWebSocket?[] sockets, CancellationToken cancellationToken) =>
+        EchoAllAsync(sockets, "idle-probe"u8.ToArray(), 1, cancellationToken);
+
+    /// <summary>Sends <paramref name="payload"/> <paramref name="times"/> times on every open session, each time awaiting its echo; the sessions that echoed them all.</summary>
+    private static async Task<long> EchoAllAsync(ClientWebSocket?[] sockets, byte[] payload, int times, CancellationToken cancellationToken)
     {
         long alive = 0;
-        var payload = "idle-probe"u8.ToArray();
         await Parallel.ForEachAsync(sockets, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (socket, ct) =>
         {
             if (socket is null)
@@ -101,17 +121,22 @@ internal static class IdleScenario
                 return;
             }
 
-            var buffer = new byte[256];
+            var buffer = new byte[Math.Max(256, payload.Length * 2)];
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
             try
             {
-                await socket.SendAsync(payload, WebSocketMessageType.Text, true, timeout.Token);
-                var (type, count) = await Frames.ReceiveMessageAsync(socket, buffer, timeout.Token);
-                if (type == WebSocketMessageType.Text && count == payload.Length)
+                for (var n = 0; n < times; n++)
                 {
-                    Interlocked.Increment(ref alive);
+                    await socket.SendAsync(payload, WebSocketMessageType.Text, true, timeout.Token);
+                    var (type, count) = await Frames.ReceiveMessageAsync(socket, buffer, timeout.Token);
+                    if (type != WebSocketMessageType.Text || count != payload.Length)
+                    {
+                        return;
+                    }
                 }
+
+                Interlocked.Increment(ref alive);
             }
             catch (Exception ex) when (Frames.IsConnectionError(ex) && !ct.IsCancellationRequested)
             {
