@@ -218,8 +218,9 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     public void ScriptOutcome(string script, string outcome) =>
         _scriptOutcomes.Add(1, new KeyValuePair<string, object?>("script", script), new KeyValuePair<string, object?>("outcome", outcome));
 
-    public void ScriptFailed(string script, bool limitBreak) =>
-        _scriptErrors.Add(1, new KeyValuePair<string, object?>("script", script), new KeyValuePair<string, object?>("kind", limitBreak ? "limit" : "error"));
+    /// <summary>A script call failed; <paramref name="kind"/> is error (it threw), limit (it broke a limit) or budget (its session's budget was spent).</summary>
+    public void ScriptFailed(string script, string kind) =>
+        _scriptErrors.Add(1, new KeyValuePair<string, object?>("script", script), new KeyValuePair<string, object?>("kind", kind));
 
     private double[] ResolveBuckets(Instrument instrument) =>
         ReferenceEquals(instrument, _scriptDuration) ? ScriptDurationBuckets

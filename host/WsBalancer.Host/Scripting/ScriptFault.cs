@@ -15,13 +15,16 @@ internal enum ScriptFaultKind
     Regex,
     Cancelled,
     TooBig,
+
+    /// <summary>The session had used its script time for the window: the call was not made.</summary>
+    Budget,
 }
 
 /// <summary>A failed script call: what kind, what it said, and where (file:line) when the engine knows.</summary>
 internal sealed record ScriptFault(ScriptFaultKind Kind, string Message, string Location)
 {
     /// <summary>A broken limit (as opposed to a script's own exception): these count towards quarantine.</summary>
-    public bool IsLimitBreak => Kind is not (ScriptFaultKind.Thrown or ScriptFaultKind.Cancelled);
+    public bool IsLimitBreak => Kind is not (ScriptFaultKind.Thrown or ScriptFaultKind.Cancelled or ScriptFaultKind.Budget);
 
     public static ScriptFault TooBig(string file, int size, int limit) =>
         new(ScriptFaultKind.TooBig, $"a message of {size} bytes exceeds the script message limit of {limit}", file);

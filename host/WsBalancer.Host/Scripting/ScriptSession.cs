@@ -275,9 +275,20 @@ internal sealed class ScriptSession
             return (ScriptVerdict.Pass, null, null);
         }
 
-        if (slot.Quarantined || !WithinBudget())
+        if (slot.Quarantined)
         {
             // Switched off for new calls: the script's on-error decides what its messages become.
+            return OnError(file, null);
+        }
+
+        if (!WithinBudget())
+        {
+            // Fails closed (the script's on-error), counted and reported: a client must not slip past a filter by
+            // making it slow, nor lose messages without a trace.
+            var fault = new ScriptFault(ScriptFaultKind.Budget, $"session {_info.Id} used its script budget", slot.Name);
+            _faults.Report(slot, hook, fault);
+            slot.Stats.Failed(limitBreak: false);
+            _metrics.ScriptFailed(slot.Name, "budget");
             return OnError(file, null);
         }
 
@@ -350,14 +361,14 @@ internal sealed class ScriptSession
             _runtimes.Remove(slot);
         }
 
-        var started = Stopwatch.GetTimestamp();
+        // Not counted against the session's budget: creating an engine is the balancer's cost (and, in a fresh process
+        // or on a busy machine, mostly its compiler's), not time the script chose to spend.
         var (created, fault) = ScriptRuntime.Create(file, _info, carried, slot.Console);
-        _budgetUsedTicks += Stopwatch.GetElapsedTime(started).Ticks; // the session's script time, not a call of the script
         if (created is null)
         {
             _faults.Report(slot, hook, fault!);
             slot.Stats.Failed(fault!.IsLimitBreak);
-            _metrics.ScriptFailed(slot.Name, fault.IsLimitBreak);
+            _metrics.ScriptFailed(slot.Name, fault.IsLimitBreak ? "limit" : "error");
             if (fault.IsLimitBreak)
             {
                 _library.LimitBroken(slot);
@@ -374,7 +385,7 @@ internal sealed class ScriptSession
     {
         _faults.Report(slot, hook, fault);
         slot.Stats.Failed(fault.IsLimitBreak);
-        _metrics.ScriptFailed(slot.Name, fault.IsLimitBreak);
+        _metrics.ScriptFailed(slot.Name, fault.IsLimitBreak ? "limit" : "error");
         if (fault.IsLimitBreak)
         {
             // An engine stopped mid-statement may hold half-built state: the next call starts from a fresh one.
