@@ -74,7 +74,8 @@ internal sealed class ScriptRuntime
         try
         {
             Refresh(info);
-            var result = _engine.Invoke(hook, ToJs(message), _session);
+            // A direct call of the function found at load: no name lookup or argument conversion per message.
+            var result = _engine.Call(Function(hook), JsValue.Undefined, [ToJs(message), _session]);
             return Read(result, message);
         }
         catch (Exception ex) when (ScriptFault.Classify(ex, File.Name) is { } fault)
@@ -89,7 +90,7 @@ internal sealed class ScriptRuntime
         try
         {
             Refresh(info);
-            var result = _engine.Invoke(hook, [_session, .. extra]);
+            var result = _engine.Call(Function(hook), JsValue.Undefined, [_session, .. extra]);
             return result.IsUndefined() || result.IsNull() ? new ScriptCall(ScriptVerdict.Pass, null, null) : Read(result, null);
         }
         catch (Exception ex) when (ScriptFault.Classify(ex, File.Name) is { } fault)
@@ -101,6 +102,15 @@ internal sealed class ScriptRuntime
     public static JsValue Text(string text) => new JsString(text);
 
     public static JsValue Number(int value) => JsNumber.Create(value);
+
+    /// <summary>The hook's function as the script's globals hold it now (a script may wrap or replace its own hooks).</summary>
+    private JsValue Function(string hook)
+    {
+        var function = _engine.GetValue(hook);
+        return function.IsCallable()
+            ? function
+            : throw new JavaScriptException(_engine.Intrinsics.TypeError, $"{hook} is not a function any more");
+    }
 
     /// <summary>The state as JSON when it is plain data (objects, arrays, strings, numbers, booleans, null), else null.</summary>
     public string? ExportState()
