@@ -175,7 +175,7 @@ internal sealed class ScriptLibrary
 
     private void WarmUp()
     {
-        var program = Engine.PrepareScript(WarmUpSource, source: "warm-up.js", strict: true);
+        var program = ScriptEngineFactory.PrepareScript(WarmUpSource, "warm-up.js", _settings.Limits);
         var file = new ScriptFile("warm-up.js", WarmUpSource, string.Empty, 0, _time.GetUtcNow(), new ScriptHeader([], false, ScriptErrorAction.Pass, _settings.Limits with { Timeout = TimeSpan.FromSeconds(10) }), program, ScriptFile.FindHooks(program));
         var info = new ScriptSessionInfo("warm-up", "/", "/", string.Empty, "warm-up", null, [], () => string.Empty, () => 0);
         var (runtime, _) = ScriptRuntime.Create(file, info, null, new ScriptConsole(file.Name, _logger, _time));
@@ -255,7 +255,7 @@ internal sealed class ScriptLibrary
 
             var source = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
             var header = ScriptHeader.Parse(source, _settings.Limits);
-            var program = Engine.PrepareScript(source, source: slot.Name, strict: true);
+            var program = ScriptEngineFactory.PrepareScript(source, slot.Name, header.Limits);
             var hash = Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];
             var file = new ScriptFile(slot.Name, source, hash, ++slot.Versions, _time.GetUtcNow(), header, program, ScriptFile.FindHooks(program));
             slot.Current = file;

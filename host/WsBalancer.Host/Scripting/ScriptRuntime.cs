@@ -45,7 +45,8 @@ internal sealed class ScriptRuntime
     public static (ScriptRuntime? Runtime, ScriptFault? Fault) Create(ScriptFile file, ScriptSessionInfo info, string? carriedState, ScriptConsole console)
     {
         var limits = file.Header.Limits;
-        var engine = ScriptEngineFactory.Create(limits);
+        // No per-engine token: a call is bounded by its limits, and the session closes its engines when it ends.
+        var engine = ScriptEngineFactory.Create(limits, CancellationToken.None);
         try
         {
             var session = BuildSession(engine, info);

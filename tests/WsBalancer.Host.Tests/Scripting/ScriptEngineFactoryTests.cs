@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using Jint;
+using Jint.Native;
+using WsBalancer.Host.Scripting;
+
+namespace WsBalancer.Host.Tests.Scripting;
+
+[Collection(nameof(ScriptTimingCollection))]
+public sealed class ScriptEngineFactoryTests
+{
+    private static Engine Create(ScriptLimits? limits = null) =>
+        ScriptEngineFactory.Create(limits ?? ScriptLimits.Default, TestContext.Current.CancellationToken);
+
+    private static ScriptFault Fault(Action call)
+    {
+        var exception = Assert.ThrowsAny<Exception>(call);
+        return ScriptFault.Classify(exception) ?? throw new InvalidOperationException("Unclassified: " + exception, exception);
+    }
+
+    [Fact]
+    public void Create_UndeclaredAssignment_ThrowsBecauseTheEngineIsStrict()
+    {
+        var engine = Create();
+
+        Assert.Equal(ScriptFaultKind.Thrown, Fault(() => engine.Execute("undeclared = 1")).Kind);
+        Assert.Equal("undefined", engine.Evaluate("typeof (function () { return this; })()").AsString());
+    }
+
+    [Theory]
+    [InlineData("eval('1')")]
+    [InlineData("new Function('return 1')")]
+    [InlineData("Function('return 1')()")]
+    [InlineData("(function(){}).constructor('return 1')()")]
+    [InlineData("this.constructor.constructor('return this')()")]
+    [InlineData("Object.getPrototypeOf(function*(){}).constructor('yield 1')")]
+    [InlineData("Object.getPrototypeOf(async function(){}).constructor('return 1')")]
+    [InlineData("Object.getPrototypeOf(async function*(){}).constructor('yield 1')")]
+    public void Create_StringCompilation_IsRefused(string code)
+    {
+        var fault = Fault(() => Create().Evaluate(code));
+
+        Assert.Equal(ScriptFaultKind.Thrown, fault.Kind);
+        Assert.Contains("String compilation has been disabled", fault.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("System")]
+    [InlineData("importNamespace")]
+    [InlineData("clr")]
+    [InlineData("host")]
+    [InlineData("require")]
+    [InlineData("process")]
+    [InlineData("setTimeout")]
+    [InlineData("setInterval")]
+    [InlineData("setImmediate")]
+    [InlineData("queueMicrotask")]
+    [InlineData("requestAnimationFrame")]
+    public void Create_HostOrTimerGlobal_DoesNotExist(string name)
+    {
+        var engine = Create();
+
+        Assert.False(engine.Evaluate($"'{name}' in globalThis").AsBoolean());
+        Assert.Equal(ScriptFaultKind.Thrown, Fault(() => engine.Evaluate($"{name}()")).Kind);
+    }
+
+    [Theory]
+    [InlineData("SharedArrayBuffer")]
+    [InlineData("Atomics")]
+    [InlineData("WeakRef")]
+    [InlineData("FinalizationRegistry")]
+    [InlineData("ShadowRealm")]
+    [InlineData("BigInt")]
+    [InlineData("BigInt64Array")]
+    [InlineData("BigUint64Array")]
+    [InlineData("Temporal")]
+    [InlineData("Intl")]
+    [InlineData("DataView.prototype.getBigInt64")]
+    [InlineData("DataView.prototype.setBigUint64")]
+    [InlineData("RegExp.prototype.compile")]
+    public void Create_BuiltInOutsideTheSandbox_IsUndefined(string expression)
+    {
+        var engine = Create();
+
+        Assert.Equal("undefined", engine.Evaluate($"typeof {expression}").AsString());
+        Assert.Equal(ScriptFaultKind.Thrown, Fault(() => engine.Evaluate($"{expression}()")).Kind);
+    }
+
+    [Fact]
+    public void Create_DateNow_StaysAvailable()
+    {
+        Assert.True(Create().Evaluate("Date.now()").AsNumber() > 0);
+    }
+
+    [Fact]
+    public void Create_DynamicImport_RejectsInsideTheScript()
+    {
+        var engine = Create();
+
+        // Unprepared code: PrepareScript refuses import() before it ever gets here.
+        engine.Execute("var failure; import('./x.js').catch(e => failure = e.name + ': ' + e.message);");
+
+        Assert.Equal("TypeError: modules are not available to scripts", engine.Evaluate("failure").AsString());
+    }
+
+    private static readonly (string Member, ScriptLimits Limits)[] Sentinels =
+    [
+        ("Timeout", ScriptLimits.Default with { Timeout = TimeSpan.MaxValue }),
+        ("Timeout", ScriptLimits.Default with { Timeout = TimeSpan.Zero }),
+        ("Timeout", ScriptLimits.Default with { Timeout = Timeout.InfiniteTimeSpan }),
+        ("RegexTimeout", ScriptLimits.Default with { RegexTimeout = TimeSpan.MaxValue }),
+        ("MaxStatements", ScriptLimits.Default with { MaxStatements = int.MaxValue }),
+        ("MaxStatements", ScriptLimits.Default with { MaxStatements = 0 }),
+        ("MaxMemoryBytes", ScriptLimits.Default with { MaxMemoryBytes = long.MaxValue }),
+        ("MaxMemoryBytes", ScriptLimits.Default with { MaxMemoryBytes = 0 }),
+        ("MaxRecursionDepth", ScriptLimits.Default with { MaxRecursionDepth = -1 }),
+    ];
+
+    public static TheoryData<int> SentinelIndexes() => [.. Enumerable.Range(0, Sentinels.Length)];
+
+    [Theory]
+    [MemberData(nameof(SentinelIndexes))]
+    public void Create_LimitThatJintReadsAsUnlimited_IsRejected(int index)
+    {
+        var (member, limits) = Sentinels[index];
+
+        var exception = Assert.Throws<ArgumentOutOfRangeException>(() => Create(limits));
+
+        Assert.Equal(member, exception.ParamName);
+    }
+
+    [Fact]
+    public void Begin_CancelledCallToken_RefusesToStartTheCall()
+    {
+        var engine = Create();
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+
+        var exception = Assert.ThrowsAny<OperationCanceledException>(() => ScriptCallBudget.Of(engine).Begin(cts.Token));
+
+        Assert.Equal(cts.Token, exception.CancellationToken);
+    }
+
+    [Fact]
+    public void Begin_CallTokenCancelledDuringTheCall_FailsItAsCancelled()
+    {
+        // Only the token may end this call, so the limits are far away.
+        var engine = Create(ScriptLimits.Default with { Timeout = TimeSpan.FromSeconds(10), MaxStatements = 1_000_000_000 });
+        engine.Execute("function spin() { while (true) {} } function ok() { return 1; }");
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromMilliseconds(20));
+
+        var budget = ScriptCallBudget.Of(engine);
+        var stopwatch = Stopwatch.StartNew();
+        ScriptFault fault;
+        using (budget.Begin(cts.Token))
+        {
+            fault = Fault(() => engine.Invoke("spin"));
+        }
+
+        Assert.Equal(ScriptFaultKind.Cancelled, fault.Kind);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+
+        // End() dropped the call's token: the next call is not cancelled.
+        using (budget.Begin(TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(1, engine.Invoke("ok").AsNumber());
+        }
+    }
+
+    [Fact]
+    public void Create_CancelledEngineToken_FailsTheRunningCallAndRefusesTheNext()
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var engine = ScriptEngineFactory.Create(ScriptLimits.Default with { Timeout = TimeSpan.FromSeconds(10), MaxStatements = 1_000_000_000 }, cts.Token);
+        engine.Execute("function spin() { while (true) {} }");
+        cts.CancelAfter(TimeSpan.FromMilliseconds(20));
+
+        var exception = Assert.ThrowsAny<OperationCanceledException>(() => engine.Invoke("spin"));
+
+        Assert.Equal(cts.Token, exception.CancellationToken);
+        Assert.Equal(ScriptFaultKind.Cancelled, ScriptFault.Classify(exception)!.Kind);
+        Assert.ThrowsAny<OperationCanceledException>(() => ScriptCallBudget.Of(engine).Begin(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void Begin_SeveralEntries_ShareOneTimeBudget()
+    {
+        // Only time should end this call (Date.now() allocates), and the time limit leaves room for scheduling noise.
+        var limits = ScriptLimits.Default with { Timeout = TimeSpan.FromSeconds(1), MaxStatements = 1_000_000_000, MaxMemoryBytes = 1L << 30 };
+        var engine = Create(limits);
+        engine.Execute("function spin(ms) { var end = Date.now() + ms; while (Date.now() < end) {} return ms; }");
+        var third = limits.Timeout.TotalMilliseconds * 0.4;
+
+        // Each entry alone stays under the per-entry timeout; together they overrun the bracket.
+        var budget = ScriptCallBudget.Of(engine);
+        var stopwatch = Stopwatch.StartNew();
+        ScriptFault fault;
+        using (budget.Begin(TestContext.Current.CancellationToken))
+        {
+            engine.Invoke("spin", third);
+            engine.Invoke("spin", third);
+            fault = Fault(() => engine.Invoke("spin", third));
+        }
+
+        Assert.Equal(ScriptFaultKind.Timeout, fault.Kind);
+        Assert.InRange(stopwatch.Elapsed, limits.Timeout, limits.Timeout * 5);
+        Assert.Equal(third, engine.Invoke("spin", third).AsNumber());
+    }
+
+    [Fact]
+    public void Of_EngineNotMadeByTheFactory_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => ScriptCallBudget.Of(new Engine()));
+    }
+
+    [Theory]
+    [InlineData("var big = 12345678901234567890n;", "BigInt literals")]
+    [InlineData("function f() { return 1n << 64n; }", "BigInt literals")]
+    [InlineData("async function load() { return import('./other.js'); }", "import()")]
+    public void PrepareScript_SyntaxTheSandboxCannotBound_IsRefused(string code, string what)
+    {
+        var exception = Assert.Throws<ScriptPreparationException>(() => ScriptEngineFactory.PrepareScript(code, "valve.js", ScriptLimits.Default));
+
+        Assert.Contains(what, exception.Message, StringComparison.Ordinal);
+        Assert.Contains("valve.js:1:", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PrepareScript_InvalidSyntax_ThrowsScriptPreparationException()
+    {
+        Assert.Throws<ScriptPreparationException>(() => ScriptEngineFactory.PrepareScript("function (", "valve.js", ScriptLimits.Default));
+    }
+
+    [Fact]
+    public void PrepareScript_PreparedOnce_RunsInManyEngines()
+    {
+        var prepared = ScriptEngineFactory.PrepareScript("function beforeTransmit(m) { return m.toUpperCase(); }", "valve.js", ScriptLimits.Default);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var engine = Create();
+            engine.Execute(prepared);
+            Assert.Equal("PING", engine.Invoke("beforeTransmit", "ping").AsString());
+        }
+    }
+
+    [Fact]
+    public void PrepareScript_CatastrophicRegexLiteral_StopsAtTheScriptRegexTimeout()
+    {
+        // Literals are compiled at preparation; without the limit here they would keep Jint's 10 s default.
+        var limits = ScriptLimits.Default with { RegexTimeout = TimeSpan.FromMilliseconds(20) };
+        var prepared = ScriptEngineFactory.PrepareScript("function test(s) { return /(a+)+$/.test(s); }", "valve.js", limits);
+        var engine = Create(limits);
+        engine.Execute(prepared);
+
+        var stopwatch = Stopwatch.StartNew();
+        var fault = Fault(() => engine.Invoke("test", new string('a', 28) + "!"));
+
+        Assert.Equal(ScriptFaultKind.Regex, fault.Kind);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
+    public void Create_FunctionReturningAString_ReturnsIt()
+    {
+        var engine = Create();
+        engine.Execute(ScriptEngineFactory.PrepareScript("function afterReceive(m) { return JSON.stringify({ echo: JSON.parse(m) }); }", "valve.js", ScriptLimits.Default));
+
+        Assert.Equal("""{"echo":{"a":[1,2]}}""", engine.Invoke("afterReceive", """{"a":[1,2]}""").AsString());
+        Assert.True(engine.Invoke("afterReceive", "1") is JsString);
+    }
+}
