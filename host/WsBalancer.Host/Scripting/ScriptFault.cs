@@ -41,6 +41,9 @@ internal enum ScriptFaultKind
 
     /// <summary>The session had spent its script time for the window: the script was not called.</summary>
     Budget,
+
+    /// <summary>The engine threw something the sandbox does not classify: an engine or guard bug, contained to the call.</summary>
+    Unexpected,
 }
 
 /// <summary>

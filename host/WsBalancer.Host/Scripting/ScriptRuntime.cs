@@ -57,10 +57,11 @@ internal sealed class ScriptRuntime
             engine.Execute(file.Program);
             return (runtime, null);
         }
-        catch (Exception ex) when (ScriptFault.Classify(ex, file.Name) is { } fault)
+        catch (Exception ex)
         {
+            // A fault barrier: whatever the script (or the engine under it) throws ends this engine, never the session.
             engine.Dispose();
-            return (null, fault);
+            return (null, Fault(ex, file.Name));
         }
     }
 
@@ -79,9 +80,9 @@ internal sealed class ScriptRuntime
             var result = _engine.Call(Function(hook), JsValue.Undefined, [ToJs(message), _session]);
             return Read(result, message);
         }
-        catch (Exception ex) when (ScriptFault.Classify(ex, File.Name) is { } fault)
+        catch (Exception ex)
         {
-            return new ScriptCall(ScriptVerdict.Error, null, fault);
+            return new ScriptCall(ScriptVerdict.Error, null, Fault(ex, File.Name));
         }
     }
 
@@ -94,13 +95,22 @@ internal sealed class ScriptRuntime
             var result = _engine.Call(Function(hook), JsValue.Undefined, [_session, .. extra]);
             return result.IsUndefined() || result.IsNull() ? new ScriptCall(ScriptVerdict.Pass, null, null) : Read(result, null);
         }
-        catch (Exception ex) when (ScriptFault.Classify(ex, File.Name) is { } fault)
+        catch (Exception ex)
         {
-            return new ScriptCall(ScriptVerdict.Error, null, fault);
+            return new ScriptCall(ScriptVerdict.Error, null, Fault(ex, File.Name));
         }
     }
 
     public static JsValue Text(string text) => new JsString(text);
+
+    /// <summary>
+    /// What an exception out of a call means. One the sandbox does not know (an engine bug, a guard that missed) is
+    /// still only this script's failure: reported as <see cref="ScriptFaultKind.Unexpected"/>, which counts towards
+    /// quarantine and makes the session start a fresh engine.
+    /// </summary>
+    private static ScriptFault Fault(Exception exception, string file) =>
+        ScriptFault.Classify(exception, file)
+        ?? new ScriptFault(ScriptFaultKind.Unexpected, $"{exception.GetType().Name}: {exception.Message}", file);
 
     public static JsValue Number(int value) => JsNumber.Create(value);
 
@@ -127,9 +137,9 @@ internal sealed class ScriptRuntime
             var json = _engine.Invoke(_engine.GetValue("JSON").AsObject().Get("stringify"), _state);
             return json.IsString() ? json.AsString() : null;
         }
-        catch (Exception ex) when (ScriptFault.Classify(ex, File.Name) is not null)
+        catch (Exception)
         {
-            return null;
+            return null; // state that cannot be exported starts fresh in the new version
         }
     }
 
