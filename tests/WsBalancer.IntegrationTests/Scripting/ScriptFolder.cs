@@ -19,9 +19,12 @@ public sealed class ScriptFolder : IDisposable
     {
         Directory = Directory,
         QuietPeriod = TimeSpan.FromMilliseconds(80),
-        // A test run keeps both cores busy: a call's time limit is not what these tests are about (a script that
-        // tests it sets @timeout), so it is generous here; statements, memory and recursion keep their defaults.
-        Limits = defaults.Limits with { Timeout = TimeSpan.FromSeconds(2) },
+        // A test run keeps both cores busy: a call's time limits are not what these tests are about (a script that
+        // tests them sets @timeout), so they are generous here; statements, memory and recursion keep their defaults.
+        // The regular-expression limit is wall time too (20 ms by default), so it gets the same allowance.
+        Limits = defaults.Limits with { Timeout = TimeSpan.FromSeconds(2), RegexTimeout = TimeSpan.FromSeconds(1) },
+        // So is the session budget (a hostile call charges its time to it): the budget test sets its own.
+        SessionBudget = TimeSpan.FromMinutes(1),
         PollInterval = TimeSpan.FromMilliseconds(40),
     };
 
