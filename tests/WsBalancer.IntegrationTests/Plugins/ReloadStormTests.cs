@@ -19,11 +19,15 @@ public sealed class ReloadStormTests : IDisposable
         await using var balancer = await TestBalancer.StartAsync([backend], ct, plugins: _plugins.Settings);
         using var stormOver = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
-        var talkers = new List<Task<int>>();
+        // Every session starts before the first replacement, so every one is pinned to 1.0.0.
+        var clients = new List<ClientWebSocket>();
         for (var i = 0; i < Sessions; i++)
         {
-            talkers.Add(TalkAsync(balancer, $"s{i}", stormOver.Token, ct));
+            clients.Add(await balancer.ConnectAsync("/ws", ct));
         }
+
+        await balancer.WaitForSessionsAsync(Sessions, ct);
+        var talkers = clients.Select((client, i) => TalkAsync(client, $"s{i}", stormOver.Token, ct)).ToList();
 
         for (var round = 1; round <= Replacements; round++)
         {
@@ -47,9 +51,8 @@ public sealed class ReloadStormTests : IDisposable
     /// Sends numbered messages one at a time until the storm is over and checks each reply: the same number, in
     /// order, tagged with the version the session started on (every session here starts on 1.0.0).
     /// </summary>
-    private static async Task<int> TalkAsync(TestBalancer balancer, string name, CancellationToken stormOver, CancellationToken cancellationToken)
+    private static async Task<int> TalkAsync(ClientWebSocket client, string name, CancellationToken stormOver, CancellationToken cancellationToken)
     {
-        var client = await balancer.ConnectAsync("/ws", cancellationToken);
         var count = 0;
         while (!stormOver.IsCancellationRequested || count == 0)
         {
