@@ -17,33 +17,40 @@ namespace WsBalancer.Host.Scripting;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Jint checks its limits between statements, and inside built-ins only every 10 000 iterations. So a single
-/// built-in call can allocate far past <see cref="ScriptLimits.MaxMemoryBytes"/> before anything notices: measured on
-/// 4.18 under an 8 MiB limit, <c>new ArrayBuffer(2e8)</c>, <c>'x'.repeat(1e8)</c>, a 200-element <c>join</c> of 1 MB
-/// strings (1.4 GB, 4.8 s), <c>JSON.stringify</c> of a shared-subtree array (out of memory after 1.1 s),
-/// <c>Object.keys(new Uint8Array(8e6))</c> (684 MB, 1.3 s) and <c>new Float64Array({length: 5e7})</c> (5.3 GB, 6.4 s)
-/// all went through.
+/// Jint checks its limits between statements, and inside built-ins only every 10 000 iterations. So one built-in call
+/// can allocate or compute far past the limits before anything notices. Measured on 4.18 under the 8 MiB / 50 ms
+/// defaults: <c>new ArrayBuffer(2e8)</c> and <c>'x'.repeat(1e8)</c> went through; a 200-element <c>join</c> of 1 MB
+/// strings took 1.4 GB and 4.8 s, <c>JSON.stringify</c> of a shared-subtree array ran out of memory after 1.1 s,
+/// <c>new Float64Array({length: 5e7})</c> took 5.3 GB and 6.4 s, <c>Object.fromEntries</c> over one 1 MB key repeated
+/// 65 536 times ran 17 s, and <c>map(Function.prototype.call, String.prototype.toUpperCase)</c> took 1.9 GB in 12 s.
 /// </para>
 /// <para>
 /// Each guarded built-in is replaced by a proxy over the original (the original stays in a C# closure, unreachable
-/// from script) whose trap checks the constraints once, converts the arguments once the way the specification does,
-/// computes the size of what the call would produce and throws a <c>RangeError</c> that the script can catch if that
-/// would take the call past its memory limit; otherwise it calls the original with the converted arguments, so the
-/// result is the original's. Built-ins whose output grows element by element (<c>join</c>, <c>toLocaleString</c>,
-/// <c>flat</c>, <c>String.raw</c>, <c>JSON.stringify</c>, regular expression replacement) are accounted per element.
-/// A script may still overwrite a guarded property: it then calls its own code, which every limit bounds.
+/// from script). Its trap checks the constraints, converts the arguments once the way the specification does, works
+/// out what the call would allocate and throws a <c>RangeError</c> the script can catch if that would take the call
+/// past its memory limit (counting what the call allocated so far); otherwise it calls the original with the converted
+/// arguments, so the result is the original's. Built-ins whose output grows element by element (<c>join</c>,
+/// <c>toLocaleString</c>, <c>flat</c>, <c>String.raw</c>, <c>JSON.stringify</c>, regular expression replacement) are
+/// accounted per element; loops whose elements may each cost a long string's length (<c>indexOf</c>,
+/// <c>Object.fromEntries</c>, <c>new Set</c>, <c>new Map</c>, the set methods) check as those lengths add up; and a
+/// built-in handed a built-in as its callback calls it through a wrapper that checks before each call. A script may
+/// still overwrite a guarded property: it then calls its own code, which every limit bounds.
 /// </para>
 /// <para>
-/// Built-ins that cannot be bounded, or that escape the one-call model, are removed: <c>SharedArrayBuffer</c>,
-/// <c>Atomics</c>, <c>WeakRef</c>, <c>FinalizationRegistry</c>, <c>ShadowRealm</c> (a fresh realm with unguarded
-/// built-ins), <c>BigInt</c> and everything producing a BigInt (see <see cref="ScriptEngineFactory.PrepareScript"/>),
-/// <c>Temporal</c>, <c>Intl</c> (<c>Intl.ListFormat</c> joins an iterable natively: 200 MB in 0.8 s) and
-/// <c>RegExp.prototype.compile</c>.
+/// Built-ins that cannot be bounded, or that escape the one-call model, are shadowed by an <c>undefined</c> global:
+/// <c>SharedArrayBuffer</c>, <c>Atomics</c>, <c>WeakRef</c>, <c>FinalizationRegistry</c>, <c>ShadowRealm</c> (a fresh
+/// realm with unguarded built-ins), <c>BigInt</c> and everything producing a BigInt (see
+/// <see cref="ScriptEngineFactory.PrepareScript"/>), <c>Temporal</c>, <c>Intl</c> (<c>Intl.ListFormat</c> joins an
+/// iterable natively: 200 MB in 0.8 s) and <c>RegExp.prototype.compile</c>. Guards of built-ins a script reaches only
+/// through a global name (typed arrays, <c>ArrayBuffer</c>, <c>DataView</c>, <c>RegExp</c>, <c>JSON</c>, <c>Set</c>,
+/// <c>Map</c>, <c>Reflect</c>) are built on the first read of that name, so an idle engine does not pay for them.
 /// </para>
 /// <para>
-/// Guards of built-ins that a script reaches only through a global name (typed arrays, <c>ArrayBuffer</c>,
-/// <c>DataView</c>, <c>RegExp</c>, <c>JSON</c>) are installed lazily, on the first read of that name, so an idle
-/// engine does not pay for materializing them.
+/// What no guard can reach, because it is syntax rather than a built-in or because Jint checks memory only between
+/// statements: one statement may make many unguarded copies before the next check (a template literal with 20
+/// substitutions of a 1 MB string allocated 160 MB); <c>for-in</c> and object spread over a long string enumerate its
+/// indices in one step (a 4M-character string: 312 MB and 2.3 s, 844 MB and 6.8 s); and nothing bounds what a script
+/// keeps in its globals from one call to the next.
 /// </para>
 /// </remarks>
 internal static class JintGuards
@@ -130,8 +137,8 @@ internal static class JintGuards
         ];
 
         // Jint's wrapper classes are internal; the type lets a guard see a String object's length the way the
-        // specification's [[StringData]] check does. Should a Jint update rename it, those guards fall back to the
-        // per-call allocation counter, and ScriptGuardTests notice.
+        // specification's [[StringData]] check does. Should a Jint update rename it, the hostile-script theory's
+        // String-object cases fail.
         private static readonly Type? StringObjectType = typeof(JsValue).Assembly.GetType("Jint.Native.String.StringInstance");
         private static readonly Type? NumberObjectType = typeof(JsValue).Assembly.GetType("Jint.Native.Number.NumberInstance");
 
@@ -161,7 +168,7 @@ internal static class JintGuards
             _rangeError = (ErrorConstructor) global.Get("RangeError");
 
             // Shadowed rather than deleted: deleting a global makes Jint materialize the whole global object, 7 KiB per
-            // engine. typeof reports "undefined" and any use is a TypeError.
+            // engine. typeof reports "undefined", and any use is a TypeError.
             foreach (var name in RemovedGlobals)
             {
                 global.FastSetProperty(name, new PropertyDescriptor(JsValue.Undefined, PropertyFlag.OnlyConfigurable));
@@ -893,11 +900,13 @@ internal static class JintGuards
             var template = TypeConverter.ToString(replaceValue);
             var shape = TemplateShape.Of(template);
             double length = text.Length;
+            var matched = false;
             var advance = Math.Max(1, search.Length);
             var steps = 0;
             for (var position = text.IndexOf(search, StringComparison.Ordinal); position >= 0;)
             {
                 Step(ref steps);
+                matched = true;
                 length += shape.Length(search.Length, position, text.Length) - search.Length;
                 if (!all || position + advance > text.Length)
                 {
@@ -907,7 +916,12 @@ internal static class JintGuards
                 position = text.IndexOf(search, position + advance, StringComparison.Ordinal);
             }
 
-            Charge(2 * length);
+            // Without a match the original hands back the string itself.
+            if (matched)
+            {
+                Charge(2 * length);
+            }
+
             return Call(target, JsString.Create(text), JsString.Create(search), JsString.Create(template));
         }
 
@@ -1558,7 +1572,7 @@ internal static class JintGuards
 
         // Enumerating a string's indices (Object.keys('x'.repeat(4e6)): 312 MB, 2.6 s; getOwnPropertyDescriptors: 2.7
         // GB, 20 s) happens in one step; refused past the element limit. for-in and object spread over a string do the
-        // same and cannot be guarded: see the report in ScriptEngineFactory's remarks.
+        // same and cannot be guarded (see the remarks above).
         private JsValue? CheckKeys(JsValue[] arguments, int first)
         {
             Step();
