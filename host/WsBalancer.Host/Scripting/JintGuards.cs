@@ -3,6 +3,7 @@ using System.Text;
 using Jint;
 using Jint.Native;
 using Jint.Native.Error;
+using Jint.Native.Function;
 using Jint.Native.Object;
 using Jint.Native.Symbol;
 using Jint.Runtime;
@@ -16,33 +17,40 @@ namespace WsBalancer.Host.Scripting;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Jint checks its limits between statements, and inside built-ins only every 10 000 iterations. So a single
-/// built-in call can allocate far past <see cref="ScriptLimits.MaxMemoryBytes"/> before anything notices: measured on
-/// 4.18 under an 8 MiB limit, <c>new ArrayBuffer(2e8)</c>, <c>'x'.repeat(1e8)</c>, a 200-element <c>join</c> of 1 MB
-/// strings (1.4 GB, 4.8 s), <c>JSON.stringify</c> of a shared-subtree array (out of memory after 1.1 s),
-/// <c>Object.keys(new Uint8Array(8e6))</c> (684 MB, 1.3 s) and <c>new Float64Array({length: 5e7})</c> (5.3 GB, 6.4 s)
-/// all went through.
+/// Jint checks its limits between statements, and inside built-ins only every 10 000 iterations. So one built-in call
+/// can allocate or compute far past the limits before anything notices. Measured on 4.18 under the 8 MiB / 50 ms
+/// defaults: <c>new ArrayBuffer(2e8)</c> and <c>'x'.repeat(1e8)</c> went through; a 200-element <c>join</c> of 1 MB
+/// strings took 1.4 GB and 4.8 s, <c>JSON.stringify</c> of a shared-subtree array ran out of memory after 1.1 s,
+/// <c>new Float64Array({length: 5e7})</c> took 5.3 GB and 6.4 s, <c>Object.fromEntries</c> over one 1 MB key repeated
+/// 65 536 times ran 17 s, and <c>map(Function.prototype.call, String.prototype.toUpperCase)</c> took 1.9 GB in 12 s.
 /// </para>
 /// <para>
 /// Each guarded built-in is replaced by a proxy over the original (the original stays in a C# closure, unreachable
-/// from script) whose trap checks the constraints once, converts the arguments once the way the specification does,
-/// computes the size of what the call would produce and throws a <c>RangeError</c> that the script can catch if that
-/// would take the call past its memory limit; otherwise it calls the original with the converted arguments, so the
-/// result is the original's. Built-ins whose output grows element by element (<c>join</c>, <c>toLocaleString</c>,
-/// <c>flat</c>, <c>String.raw</c>, <c>JSON.stringify</c>, regular expression replacement) are accounted per element.
-/// A script may still overwrite a guarded property: it then calls its own code, which every limit bounds.
+/// from script). Its trap checks the constraints, converts the arguments once the way the specification does, works
+/// out what the call would allocate and throws a <c>RangeError</c> the script can catch if that would take the call
+/// past its memory limit (counting what the call allocated so far); otherwise it calls the original with the converted
+/// arguments, so the result is the original's. Built-ins whose output grows element by element (<c>join</c>,
+/// <c>toLocaleString</c>, <c>flat</c>, <c>String.raw</c>, <c>JSON.stringify</c>, regular expression replacement) are
+/// accounted per element; loops whose elements may each cost a long string's length (<c>indexOf</c>,
+/// <c>Object.fromEntries</c>, <c>new Set</c>, <c>new Map</c>, the set methods) check as those lengths add up; and a
+/// built-in handed a built-in as its callback calls it through a wrapper that checks before each call. A script may
+/// still overwrite a guarded property: it then calls its own code, which every limit bounds.
 /// </para>
 /// <para>
-/// Built-ins that cannot be bounded, or that escape the one-call model, are removed: <c>SharedArrayBuffer</c>,
-/// <c>Atomics</c>, <c>WeakRef</c>, <c>FinalizationRegistry</c>, <c>ShadowRealm</c> (a fresh realm with unguarded
-/// built-ins), <c>BigInt</c> and everything producing a BigInt (see <see cref="ScriptEngineFactory.PrepareScript"/>),
-/// <c>Temporal</c>, <c>Intl</c> (<c>Intl.ListFormat</c> joins an iterable natively: 200 MB in 0.8 s) and
-/// <c>RegExp.prototype.compile</c>.
+/// Built-ins that cannot be bounded, or that escape the one-call model, are shadowed by an <c>undefined</c> global:
+/// <c>SharedArrayBuffer</c>, <c>Atomics</c>, <c>WeakRef</c>, <c>FinalizationRegistry</c>, <c>ShadowRealm</c> (a fresh
+/// realm with unguarded built-ins), <c>BigInt</c> and everything producing a BigInt (see
+/// <see cref="ScriptEngineFactory.PrepareScript"/>), <c>Temporal</c>, <c>Intl</c> (<c>Intl.ListFormat</c> joins an
+/// iterable natively: 200 MB in 0.8 s) and <c>RegExp.prototype.compile</c>. Guards of built-ins a script reaches only
+/// through a global name (typed arrays, <c>ArrayBuffer</c>, <c>DataView</c>, <c>RegExp</c>, <c>JSON</c>, <c>Set</c>,
+/// <c>Map</c>, <c>Reflect</c>) are built on the first read of that name, so an idle engine does not pay for them.
 /// </para>
 /// <para>
-/// Guards of built-ins that a script reaches only through a global name (typed arrays, <c>ArrayBuffer</c>,
-/// <c>DataView</c>, <c>RegExp</c>, <c>JSON</c>) are installed lazily, on the first read of that name, so an idle
-/// engine does not pay for materializing them.
+/// What no guard can reach, because it is syntax rather than a built-in or because Jint checks memory only between
+/// statements: one statement may make many unguarded copies before the next check (a template literal with 20
+/// substitutions of a 1 MB string allocated 160 MB); <c>for-in</c> and object spread over a long string enumerate its
+/// indices in one step (a 4M-character string: 312 MB and 2.3 s, 844 MB and 6.8 s); and nothing bounds what a script
+/// keeps in its globals from one call to the next.
 /// </para>
 /// </remarks>
 internal static class JintGuards
@@ -74,6 +82,25 @@ internal static class JintGuards
     private const int StepInterval = 1024;
 
     private const double MaxSafeInteger = 9007199254740991;
+
+    // Hashing or comparing a string costs its length. A built-in loop over an array that holds the same 1 MB string
+    // 65 536 times (Object.fromEntries, new Set, indexOf) ran 10-17 s between two of Jint's checks, so guarded loops also
+    // check after every this many characters of keys handled.
+    private const long StepChars = 1 << 20;
+
+    // A search for a string shorter than this compares too little per element for the check interval to matter.
+    private const int LongSearch = 1024;
+
+    private static readonly string[] ArrayCallbackMethods =
+        ["every", "filter", "find", "findIndex", "findLast", "findLastIndex", "flatMap", "forEach", "map", "reduce", "reduceRight", "some", "sort", "toSorted"];
+
+    private static readonly string[] TypedArrayCallbackMethods =
+        ["every", "filter", "find", "findIndex", "findLast", "findLastIndex", "forEach", "map", "reduce", "reduceRight", "some", "sort", "toSorted"];
+
+    private static readonly string[] IteratorCallbackMethods = ["map", "filter", "flatMap", "reduce", "forEach", "some", "every", "find"];
+
+    private static readonly string[] SetMethods =
+        ["union", "intersection", "difference", "symmetricDifference", "isSubsetOf", "isSupersetOf", "isDisjointFrom"];
 
     /// <summary>
     /// Largest array (in elements) a script may build, Jint's <c>MaxArraySize</c>: <see cref="ScriptLimits.MaxMemoryBytes"/>
@@ -110,8 +137,8 @@ internal static class JintGuards
         ];
 
         // Jint's wrapper classes are internal; the type lets a guard see a String object's length the way the
-        // specification's [[StringData]] check does. Should a Jint update rename it, those guards fall back to the
-        // per-call allocation counter, and ScriptGuardTests notice.
+        // specification's [[StringData]] check does. Should a Jint update rename it, the hostile-script theory's
+        // String-object cases fail.
         private static readonly Type? StringObjectType = typeof(JsValue).Assembly.GetType("Jint.Native.String.StringInstance");
         private static readonly Type? NumberObjectType = typeof(JsValue).Assembly.GetType("Jint.Native.Number.NumberInstance");
 
@@ -141,7 +168,7 @@ internal static class JintGuards
             _rangeError = (ErrorConstructor) global.Get("RangeError");
 
             // Shadowed rather than deleted: deleting a global makes Jint materialize the whole global object, 7 KiB per
-            // engine. typeof reports "undefined" and any use is a TypeError.
+            // engine. typeof reports "undefined", and any use is a TypeError.
             foreach (var name in RemovedGlobals)
             {
                 global.FastSetProperty(name, new PropertyDescriptor(JsValue.Undefined, PropertyFlag.OnlyConfigurable));
@@ -160,10 +187,40 @@ internal static class JintGuards
             Wrap(stringPrototype, "search", Guard.Search);
             Wrap(stringConstructor, "raw", Guard.Raw);
 
-            var arrayPrototype = engine.Intrinsics.Array.PrototypeObject;
+            // String methods that copy their whole string: guarded so that many copies in one statement, or one per
+            // element of a built-in loop (map(Function.prototype.call, String.prototype.toUpperCase): 1.9 GB in 12 s),
+            // are refused at the copy that would pass the limit. slice, substring, substr and trim need no guard: Jint
+            // 4.18 returns a view of the original string for them.
+            foreach (var name in (string[]) ["toUpperCase", "toLowerCase", "toLocaleUpperCase", "toLocaleLowerCase", "toWellFormed", "normalize"])
+            {
+                Wrap(stringPrototype, name, Guard.StringCopy);
+            }
+
+            Wrap(stringPrototype, "split", Guard.Split);
+
+            var arrayConstructor = engine.Intrinsics.Array;
+            var arrayPrototype = arrayConstructor.PrototypeObject;
             Wrap(arrayPrototype, "join", Guard.Join);
             Wrap(arrayPrototype, "toLocaleString", Guard.ToLocaleString);
             Wrap(arrayPrototype, "flat", Guard.Flat);
+            Wrap(arrayPrototype, "indexOf", Guard.ArraySearch, (int) Search.IndexOf);
+            Wrap(arrayPrototype, "lastIndexOf", Guard.ArraySearch, (int) Search.LastIndexOf);
+            Wrap(arrayPrototype, "includes", Guard.ArraySearch, (int) Search.Includes);
+            WrapCallbacks(arrayPrototype, ArrayCallbackMethods, index: 0);
+            Wrap(arrayConstructor, "from", Guard.Callback, 1);
+
+            var objectConstructor = engine.Intrinsics.Object;
+            Wrap(objectConstructor, "groupBy", Guard.Callback, 1);
+            Wrap(objectConstructor, "fromEntries", Guard.FromEntries);
+            foreach (var name in (string[]) ["keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors"])
+            {
+                Wrap(objectConstructor, name, Guard.Keys, 0);
+            }
+
+            Wrap(objectConstructor, "assign", Guard.Keys, 1);
+
+            // Iterator helpers run their callbacks lazily, from whatever consumes the iterator (spread, Array.from, ...).
+            WrapCallbacks((ObjectInstance) ((ObjectInstance) global.Get("Iterator")).Get("prototype"), IteratorCallbackMethods, index: 0);
 
             // Regular expression literals reach RegExp.prototype without reading the global name, so it is patched now,
             // its constructor included: /a/.constructor must be the same guarded RegExp as the global.
@@ -181,7 +238,7 @@ internal static class JintGuards
             // The rest is reachable only through these globals, so it is built on their first read. The original
             // descriptor is no longer in the global object once replaced, so a script writing the global cannot change
             // what the factory reads.
-            foreach (var name in (string[]) ["RegExp", "JSON", "DataView", "ArrayBuffer", .. TypedArrays.Keys])
+            foreach (var name in (string[]) ["RegExp", "JSON", "DataView", "ArrayBuffer", "Set", "Map", "Reflect", .. TypedArrays.Keys])
             {
                 var original = global.GetOwnProperty(name);
                 global.FastSetProperty(name, Lazy(Guard.Global, original, Flags(original), name));
@@ -192,20 +249,28 @@ internal static class JintGuards
 
         // One lazy descriptor per guarded property, carrying its state inline: an idle engine pays for neither the
         // proxy nor the original function until the script reads the property.
-        private PropertyDescriptor Lazy(Guard guard, PropertyDescriptor original, PropertyFlag flags, string? name = null) =>
-            PropertyDescriptor.CreateLazy(new LazyGuard(this, guard, original, name), static lazy => lazy.Owner.Materialize(lazy), flags);
+        private PropertyDescriptor Lazy(Guard guard, PropertyDescriptor original, PropertyFlag flags, string? name = null, int parameter = 0) =>
+            PropertyDescriptor.CreateLazy(new LazyGuard(this, guard, original, name, parameter), static lazy => lazy.Owner.Materialize(lazy), flags);
 
-        private void Wrap(ObjectInstance holder, JsValue key, Guard guard)
+        private void Wrap(ObjectInstance holder, JsValue key, Guard guard, int parameter = 0)
         {
             var original = holder.GetOwnProperty(key);
-            holder.FastSetProperty(key, Lazy(guard, original, Flags(original)));
+            holder.FastSetProperty(key, Lazy(guard, original, Flags(original), parameter: parameter));
+        }
+
+        private void WrapCallbacks(ObjectInstance holder, string[] names, int index)
+        {
+            foreach (var name in names)
+            {
+                Wrap(holder, name, Guard.Callback, index);
+            }
         }
 
         private JsValue Materialize(LazyGuard lazy) => lazy.Guard switch
         {
             Guard.RegExpConstructor => RegExpProxy,
             Guard.Global => MaterializeGlobal(lazy.Name!, lazy.Original.Value),
-            _ => Proxy(lazy.Original.Value, lazy.Guard),
+            _ => Proxy(lazy.Original.Value, lazy.Guard, lazy.Parameter),
         };
 
         private JsValue MaterializeGlobal(string name, JsValue original)
@@ -218,7 +283,30 @@ internal static class JintGuards
                     var json = (ObjectInstance) original;
                     _isRawJson = json.Get("isRawJSON");
                     Wrap(json, "stringify", Guard.Stringify);
+                    Wrap(json, "parse", Guard.Callback, 1);
                     return json;
+                case "Reflect":
+                    Wrap((ObjectInstance) original, "ownKeys", Guard.Keys, 0);
+                    return original;
+                case "Set" or "Map":
+                    var collection = (ObjectInstance) original;
+                    var collectionPrototype = (ObjectInstance) collection.Get("prototype");
+                    Wrap(collectionPrototype, "forEach", Guard.Callback, 0);
+                    if (name == "Map")
+                    {
+                        Wrap(collection, "groupBy", Guard.Callback, 1);
+                    }
+                    else
+                    {
+                        foreach (var method in SetMethods)
+                        {
+                            Wrap(collectionPrototype, method, Guard.SetMethod);
+                        }
+                    }
+
+                    var collectionProxy = engine.Advanced.CreateProxy(collection, new Trap(this, Guard.Collection, name == "Map" ? 1 : 0));
+                    collectionPrototype.FastSetProperty("constructor", new PropertyDescriptor(collectionProxy, PropertyFlag.NonEnumerable));
+                    return collectionProxy;
                 case "DataView":
                     InstallBinary();
                     var prototype = (ObjectInstance) ((ObjectInstance) original).Get("prototype");
@@ -253,7 +341,8 @@ internal static class JintGuards
             | (descriptor.Enumerable ? PropertyFlag.Enumerable : PropertyFlag.EnumerableSet)
             | (descriptor.Configurable ? PropertyFlag.Configurable : PropertyFlag.ConfigurableSet);
 
-        private ObjectInstance Proxy(JsValue original, Guard guard) => engine.Advanced.CreateProxy((ObjectInstance) original, new Trap(this, guard));
+        private ObjectInstance Proxy(JsValue original, Guard guard, int parameter = 0) =>
+            engine.Advanced.CreateProxy((ObjectInstance) original, new Trap(this, guard, parameter));
 
         private ObjectInstance RegExpProxy => _regExp ??= Proxy(engine.Intrinsics.RegExp, Guard.RegExpConstructor);
 
@@ -277,10 +366,19 @@ internal static class JintGuards
 
             var typedArrayPrototype = ((ObjectInstance) engine.Intrinsics.Uint8Array.Get("prototype")).Prototype!;
             Wrap(typedArrayPrototype, "join", Guard.TypedArrayJoin);
+            WrapCallbacks(typedArrayPrototype, TypedArrayCallbackMethods, index: 0);
+            Wrap(engine.Intrinsics.Uint8Array.Prototype!, "from", Guard.Callback, 1);
         }
 
-        public JsValue? Apply(Guard guard, ObjectInstance target, JsValue thisObject, JsValue[] arguments) => guard switch
+        public JsValue? Apply(Guard guard, int parameter, ObjectInstance target, JsValue thisObject, JsValue[] arguments) => guard switch
         {
+            Guard.Callback => Drive(target, thisObject, arguments, parameter),
+            Guard.ArraySearch => SearchArray(thisObject, arguments, (Search) parameter),
+            Guard.FromEntries => FromEntries(arguments),
+            Guard.Keys => CheckKeys(arguments, parameter),
+            Guard.SetMethod => SetMethod(target, thisObject, arguments),
+            Guard.StringCopy => StringCopy(target, thisObject, arguments),
+            Guard.Split => Split(target, thisObject, arguments),
             Guard.Repeat => Repeat(target, thisObject, arguments),
             Guard.Pad => Pad(target, thisObject, arguments),
             Guard.Concat => Concat(target, thisObject, arguments),
@@ -308,11 +406,12 @@ internal static class JintGuards
             _ => null, // a constructor called without new: the original throws its TypeError
         };
 
-        public ObjectInstance? Construct(Guard guard, ObjectInstance target, JsValue[] arguments, JsValue newTarget, int elementSize, string? name) => guard switch
+        public ObjectInstance? Construct(Guard guard, int parameter, ObjectInstance target, JsValue[] arguments, JsValue newTarget, string? name) => guard switch
         {
+            Guard.Collection => FillCollection(target, arguments, newTarget, isMap: parameter == 1),
             Guard.RegExpConstructor => (ObjectInstance?) RegExpPattern(target, arguments, newTarget),
             Guard.ArrayBufferConstructor => ConstructArrayBuffer(target, arguments, newTarget),
-            Guard.TypedArrayConstructor => ConstructTypedArray(target, arguments, newTarget, elementSize, name!),
+            Guard.TypedArrayConstructor => ConstructTypedArray(target, arguments, newTarget, parameter, name!),
             _ => null,
         };
 
@@ -590,32 +689,17 @@ internal static class JintGuards
                 return items;
             }
 
-            if (!iteratorMethod.IsCallable())
-            {
-                throw TypeError("Symbol.iterator is not a function");
-            }
-
-            var iterator = Call(iteratorMethod, source) as ObjectInstance ?? throw TypeError("Result of the Symbol.iterator method is not an object");
-            var next = iterator.Get("next");
             var values = new List<JsValue>();
-            var steps = 0;
-            while (true)
+            ForEachValue(source, value =>
             {
-                Step(ref steps);
-                var result = Call(next, iterator) as ObjectInstance ?? throw TypeError("Iterator result is not an object");
-                if (TypeConverter.ToBoolean(result.Get("done")))
-                {
-                    return [.. values];
-                }
-
                 if (values.Count >= _maxTypedElements)
                 {
-                    CloseIterator(iterator);
                     ChargeElements(values.Count + 1, elementSize: 0, name);
                 }
 
-                values.Add(result.Get("value"));
-            }
+                values.Add(value);
+            });
+            return [.. values];
         }
 
         private void CloseIterator(ObjectInstance iterator)
@@ -809,18 +893,20 @@ internal static class JintGuards
             var search = TypeConverter.ToString(searchValue);
             if (replaceValue.IsCallable())
             {
-                // Each replacement comes from script, which every limit bounds.
-                return Call(target, JsString.Create(text), JsString.Create(search), replaceValue);
+                // Each replacement comes from script, which every limit bounds (or from a built-in, now stepped).
+                return Call(target, JsString.Create(text), JsString.Create(search), Stepping(replaceValue));
             }
 
             var template = TypeConverter.ToString(replaceValue);
             var shape = TemplateShape.Of(template);
             double length = text.Length;
+            var matched = false;
             var advance = Math.Max(1, search.Length);
             var steps = 0;
             for (var position = text.IndexOf(search, StringComparison.Ordinal); position >= 0;)
             {
                 Step(ref steps);
+                matched = true;
                 length += shape.Length(search.Length, position, text.Length) - search.Length;
                 if (!all || position + advance > text.Length)
                 {
@@ -830,7 +916,12 @@ internal static class JintGuards
                 position = text.IndexOf(search, position + advance, StringComparison.Ordinal);
             }
 
-            Charge(2 * length);
+            // Without a match the original hands back the string itself.
+            if (matched)
+            {
+                Charge(2 * length);
+            }
+
             return Call(target, JsString.Create(text), JsString.Create(search), JsString.Create(template));
         }
 
@@ -838,9 +929,14 @@ internal static class JintGuards
         {
             Step();
             var replaceValue = Arg(arguments, 1);
-            if (thisObject is not ObjectInstance || replaceValue.IsCallable())
+            if (thisObject is not ObjectInstance)
             {
                 return null;
+            }
+
+            if (replaceValue.IsCallable())
+            {
+                return replaceValue is ScriptFunction ? null : Call(target, thisObject, Arg(arguments, 0), Stepping(replaceValue));
             }
 
             var text = TypeConverter.ToString(Arg(arguments, 0));
@@ -1254,6 +1350,369 @@ internal static class JintGuards
             return engine.Construct(constructor, Number(0));
         }
 
+        // ---- loops over elements that may each cost as much as a string's length ----
+
+        // A built-in that calls back into a built-in (map(Function.prototype.call, ...), a bound built-in, a built-in
+        // reviver) runs no script between elements, so nothing checks the limits for 10 000 elements; the callback is
+        // replaced by one that checks before each call. Script callbacks are passed on as they are: their statements
+        // are checked anyway.
+        private JsValue? Drive(ObjectInstance target, JsValue thisObject, JsValue[] arguments, int index)
+        {
+            Step();
+            if (index >= arguments.Length || arguments[index] is ScriptFunction || !arguments[index].IsCallable())
+            {
+                return null;
+            }
+
+            var stepped = (JsValue[]) arguments.Clone();
+            stepped[index] = Stepping(arguments[index]);
+            return Call(target, thisObject, stepped);
+        }
+
+        private JsValue Stepping(JsValue callback) =>
+            callback is ScriptFunction
+                ? callback
+                : new ClrFunction(engine, string.Empty, (self, arguments) =>
+                {
+                    Step();
+                    return engine.Call(callback, self, arguments);
+                }, 0, PropertyFlag.Configurable);
+
+        private JsValue? SearchArray(JsValue thisObject, JsValue[] arguments, Search search)
+        {
+            Step();
+            if (Arg(arguments, 0) is not JsString { Length: >= LongSearch } searched || IsNullish(thisObject))
+            {
+                return null;
+            }
+
+            // Array.prototype.indexOf, lastIndexOf and includes (ECMA-262 23.1.3), for a long string only: comparing it
+            // costs its length, and the original compares 10 000 elements between two checks.
+            var text = searched.ToString();
+            var array = ToObject(thisObject);
+            var length = (double) TypeConverter.ToLength(array.Get("length"));
+            JsValue notFound = search == Search.Includes ? JsBoolean.False : JsNumber.Create(-1);
+            if (length == 0)
+            {
+                return notFound;
+            }
+
+            var meter = new WorkMeter(this);
+            if (search == Search.LastIndexOf)
+            {
+                var from = arguments.Length > 1 ? TypeConverter.ToIntegerOrInfinity(arguments[1]) : length - 1;
+                for (var k = from >= 0 ? Math.Min(from, length - 1) : length + from; k >= 0; k--)
+                {
+                    var key = Number(k);
+                    if (array.HasProperty(key) && Matches(array.Get(key), text, meter))
+                    {
+                        return Number(k);
+                    }
+                }
+
+                return notFound;
+            }
+
+            var start = TypeConverter.ToIntegerOrInfinity(Arg(arguments, 1));
+            for (var k = start >= 0 ? start : Math.Max(length + start, 0); k < length; k++)
+            {
+                var key = Number(k);
+                if (search == Search.Includes)
+                {
+                    if (Matches(array.Get(key), text, meter))
+                    {
+                        return JsBoolean.True;
+                    }
+                }
+                else if (array.HasProperty(key) && Matches(array.Get(key), text, meter))
+                {
+                    return Number(k);
+                }
+            }
+
+            return notFound;
+        }
+
+        private static bool Matches(JsValue element, string text, WorkMeter meter)
+        {
+            meter.Add(element);
+            return element is JsString candidate && candidate.Length == text.Length && string.Equals(candidate.ToString(), text, StringComparison.Ordinal);
+        }
+
+        // Object.fromEntries (ECMA-262 20.1.2.7), hashing each key once and checking as it goes.
+        private JsValue? FromEntries(JsValue[] arguments)
+        {
+            Step();
+            if (Arg(arguments, 0) is not ObjectInstance iterable)
+            {
+                return null;
+            }
+
+            var result = engine.Intrinsics.Object.Construct([]);
+            var meter = new WorkMeter(this);
+            ForEachValue(iterable, entry =>
+            {
+                if (entry is not ObjectInstance pair)
+                {
+                    throw TypeError($"Iterator value {TypeConverter.ToString(entry)} is not an entry object");
+                }
+
+                var key = TypeConverter.ToPropertyKey(pair.Get("0"));
+                var value = pair.Get("1");
+                meter.Add(key);
+                if (!result.CreateDataProperty(key, value))
+                {
+                    throw TypeError("Cannot add property " + key);
+                }
+            });
+            return result;
+        }
+
+        // new Set(iterable) and new Map(iterable) (ECMA-262 24.1.1.1, 24.2.2.1): the adder is looked up once and called
+        // per element, as the specification does, with a check as the keys' lengths add up.
+        private ObjectInstance? FillCollection(ObjectInstance target, JsValue[] arguments, JsValue newTarget, bool isMap)
+        {
+            Step();
+            var iterable = Arg(arguments, 0);
+            if (IsNullish(iterable))
+            {
+                return null;
+            }
+
+            var collection = ((Constructor) target).Construct([], newTarget);
+            var adder = collection.Get(isMap ? "set" : "add");
+            if (!adder.IsCallable())
+            {
+                throw TypeError($"'{(isMap ? "set" : "add")}' of the collection is not a function");
+            }
+
+            var meter = new WorkMeter(this);
+            ForEachValue(ToObject(iterable), value =>
+            {
+                if (!isMap)
+                {
+                    meter.Add(value);
+                    Call(adder, collection, value);
+                    return;
+                }
+
+                if (value is not ObjectInstance entry)
+                {
+                    throw TypeError($"Iterator value {TypeConverter.ToString(value)} is not an entry object");
+                }
+
+                var key = entry.Get("0");
+                meter.Add(key);
+                Call(adder, collection, key, entry.Get("1"));
+            });
+            return collection;
+        }
+
+        // Set.prototype.union and friends take any set-like: its keys() may be a built-in iterator over one long string
+        // repeated, each hashed without a check. GetSetRecord is done here, once, and the original gets a set-like
+        // whose has() and keys() check as they go.
+        private JsValue? SetMethod(ObjectInstance target, JsValue thisObject, JsValue[] arguments)
+        {
+            Step();
+            if (Arg(arguments, 0) is not ObjectInstance other || other is JsSet || other is JsMap)
+            {
+                return null;
+            }
+
+            var size = TypeConverter.ToNumber(other.Get("size"));
+            if (double.IsNaN(size))
+            {
+                throw TypeError("The set-like's size is not a number");
+            }
+
+            var has = other.Get("has");
+            var keys = other.Get("keys");
+            if (!has.IsCallable() || !keys.IsCallable())
+            {
+                throw TypeError("The set-like's has and keys must be functions");
+            }
+
+            var meter = new WorkMeter(this);
+            var setLike = engine.Intrinsics.Object.Construct([]);
+            setLike.Set("size", Number(TypeConverter.ToIntegerOrInfinity(size)));
+            setLike.Set("has", new ClrFunction(engine, "has", (_, values) =>
+            {
+                meter.Add(Arg(values, 0));
+                return Call(has, other, Arg(values, 0));
+            }, 1, PropertyFlag.Configurable));
+            setLike.Set("keys", new ClrFunction(engine, "keys", (_, _) => SteppingIterator(Call(keys, other), meter), 0, PropertyFlag.Configurable));
+            return Call(target, thisObject, setLike);
+        }
+
+        private ObjectInstance SteppingIterator(JsValue iteratorValue, WorkMeter meter)
+        {
+            var iterator = iteratorValue as ObjectInstance ?? throw TypeError("keys() did not return an object");
+            var next = iterator.Get("next");
+            var stepping = engine.Intrinsics.Object.Construct([]);
+            stepping.Set("next", new ClrFunction(engine, "next", (_, _) =>
+            {
+                var result = Call(next, iterator);
+
+                // Read through the descriptor, which runs no script; the original reads "value" itself.
+                if (result is ObjectInstance resultObject && resultObject.GetOwnProperty("value") is { } value && value.IsDataDescriptor())
+                {
+                    meter.Add(value.Value);
+                }
+                else
+                {
+                    meter.Add(JsValue.Undefined);
+                }
+
+                return result;
+            }, 0, PropertyFlag.Configurable));
+            stepping.Set("return", new ClrFunction(engine, "return", (_, _) =>
+                iterator.Get("return") is var close && close.IsCallable() ? Call(close, iterator) : engine.Intrinsics.Object.Construct([]), 0, PropertyFlag.Configurable));
+            return stepping;
+        }
+
+        // Enumerating a string's indices (Object.keys('x'.repeat(4e6)): 312 MB, 2.6 s; getOwnPropertyDescriptors: 2.7
+        // GB, 20 s) happens in one step; refused past the element limit. for-in and object spread over a string do the
+        // same and cannot be guarded (see the remarks above).
+        private JsValue? CheckKeys(JsValue[] arguments, int first)
+        {
+            Step();
+            for (var i = first; i < arguments.Length && (first > 0 || i == 0); i++)
+            {
+                var value = arguments[i];
+                double length = value switch
+                {
+                    JsString text => text.Length,
+                    ObjectInstance wrapper when IsStringObject(wrapper) => TypeConverter.ToNumber(wrapper.Get("length")),
+                    _ => 0,
+                };
+                if (length > maxElements)
+                {
+                    throw new JavaScriptException(_rangeError, $"enumerating {length:0} string indices{LimitPhrase}element limit of {maxElements} elements");
+                }
+            }
+
+            return null;
+        }
+
+        private void ForEachValue(ObjectInstance iterable, Action<JsValue> body)
+        {
+            var method = iterable.Get(GlobalSymbolRegistry.Iterator);
+            if (!method.IsCallable())
+            {
+                throw TypeError("object is not iterable");
+            }
+
+            var iterator = Call(method, iterable) as ObjectInstance ?? throw TypeError("Result of the Symbol.iterator method is not an object");
+            var next = iterator.Get("next");
+            var steps = 0;
+            while (true)
+            {
+                Step(ref steps);
+                var result = Call(next, iterator) as ObjectInstance ?? throw TypeError("Iterator result is not an object");
+                if (TypeConverter.ToBoolean(result.Get("done")))
+                {
+                    return;
+                }
+
+                try
+                {
+                    body(result.Get("value"));
+                }
+                catch (JavaScriptException)
+                {
+                    // IfAbruptCloseIterator. The limits' own exceptions are not script completions: nothing more runs.
+                    CloseIterator(iterator);
+                    throw;
+                }
+            }
+        }
+
+        private sealed class WorkMeter(Guards guards)
+        {
+            private long _chars;
+            private int _count;
+
+            public void Add(JsValue value)
+            {
+                if (value is JsString text)
+                {
+                    _chars += text.Length;
+                }
+
+                if (++_count % StepInterval == 0 || _chars > StepChars)
+                {
+                    _chars = 0;
+                    guards.Step();
+                }
+            }
+        }
+
+        // ---- string copies ----
+
+        // The copy is as long as the string (a case mapping can only lengthen it): refused before it is made. The
+        // arguments (a locale, a normalization form) are left to the original to convert, once.
+        private JsValue? StringCopy(ObjectInstance target, JsValue thisObject, JsValue[] arguments)
+        {
+            Step();
+            var text = ThisString(thisObject);
+            if (text is null)
+            {
+                return null;
+            }
+
+            Charge(2.0 * text.Length);
+            return thisObject is ObjectInstance ? Call(target, JsString.Create(text), arguments) : null;
+        }
+
+        private JsValue? Split(ObjectInstance target, JsValue thisObject, JsValue[] arguments)
+        {
+            Step();
+            if (IsNullish(thisObject))
+            {
+                return null;
+            }
+
+            var separator = Arg(arguments, 0);
+            var limit = Arg(arguments, 1);
+            if (separator is ObjectInstance splitterObject)
+            {
+                var splitter = splitterObject.Get(GlobalSymbolRegistry.Split);
+                if (!IsNullish(splitter))
+                {
+                    return Call(splitter, splitterObject, thisObject, limit);
+                }
+            }
+
+            var text = ThisString(thisObject)!;
+            var limitValue = limit.IsUndefined() ? JsValue.Undefined : Number(TypeConverter.ToUint32(limit));
+            var separatorValue = separator.IsUndefined() ? JsValue.Undefined : JsString.Create(TypeConverter.ToString(separator));
+            if (separatorValue is JsString separatorText)
+            {
+                // The pieces are copies of everything between the separators (one per character for "").
+                var pattern = separatorText.ToString();
+                var found = pattern.Length == 0 ? text.Length : CountOccurrences(text, pattern);
+                if (found > 0)
+                {
+                    Charge(2.0 * (text.Length - ((double) found * pattern.Length)));
+                }
+            }
+
+            return AnyObject(thisObject, arguments) ? Call(target, JsString.Create(text), separatorValue, limitValue) : null;
+        }
+
+        private int CountOccurrences(string text, string pattern)
+        {
+            var count = 0;
+            var steps = 0;
+            for (var position = text.IndexOf(pattern, StringComparison.Ordinal); position >= 0; position = text.IndexOf(pattern, position + pattern.Length, StringComparison.Ordinal))
+            {
+                Step(ref steps);
+                count++;
+            }
+
+            return count;
+        }
+
         // ---- JSON ----
 
         // JSON.stringify is given a replacer that sees every value the serializer writes, so the output is accounted
@@ -1576,18 +2035,21 @@ internal static class JintGuards
     {
         Global, Repeat, Pad, Concat, Replace, ReplaceAll, Match, MatchAll, Search, Raw, Join, ToLocaleString, Flat,
         RegExpReplace, RegExpConstructor, EncodeUri, EncodeUriComponent, Escape, Stringify, ResizeBuffer, TransferBuffer,
-        SliceBuffer, TypedArrayJoin, FromBase64, FromHex, ArrayBufferConstructor, TypedArrayConstructor,
+        SliceBuffer, TypedArrayJoin, FromBase64, FromHex, ArrayBufferConstructor, TypedArrayConstructor, Callback,
+        FromEntries, Keys, SetMethod, StringCopy, Split, Collection, ArraySearch,
     }
 
-    private readonly record struct LazyGuard(Guards Owner, Guard Guard, PropertyDescriptor Original, string? Name);
+    private enum Search { IndexOf, LastIndexOf, Includes }
+
+    private readonly record struct LazyGuard(Guards Owner, Guard Guard, PropertyDescriptor Original, string? Name, int Parameter);
 
     // A trap returning null forwards the operation to the original unchanged.
-    private sealed class Trap(Guards owner, Guard guard, int elementSize = 0, string? name = null) : ProxyHandler
+    private sealed class Trap(Guards owner, Guard guard, int parameter = 0, string? name = null) : ProxyHandler
     {
         public override JsValue? Apply(ObjectInstance target, JsValue thisObject, JsValue[] arguments) =>
-            owner.Apply(guard, target, thisObject, arguments);
+            owner.Apply(guard, parameter, target, thisObject, arguments);
 
         public override ObjectInstance? Construct(ObjectInstance target, JsValue[] arguments, JsValue newTarget) =>
-            owner.Construct(guard, target, arguments, newTarget, elementSize, name);
+            owner.Construct(guard, parameter, target, arguments, newTarget, name);
     }
 }

@@ -26,6 +26,13 @@ namespace WsBalancer.Host.Scripting;
 /// }
 /// </code>
 /// </para>
+/// <para>
+/// Two things the engine cannot bound for its caller. The first calls of a process run cold: the first regular
+/// expression, JSON or typed array call JIT-compiles Jint's code and measured 70-550 ms on a loaded machine, past a
+/// 50 ms limit, so the very first messages after start may fault with Timeout or Regex. And the limits are per call:
+/// what a script keeps in its globals between calls is not measured (Jint has no retained-size API), so a session that
+/// must not grow needs its own bound, such as recycling the engine after a number of calls.
+/// </para>
 /// </remarks>
 internal static class ScriptEngineFactory
 {

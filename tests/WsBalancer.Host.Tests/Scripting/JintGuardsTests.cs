@@ -10,15 +10,7 @@ public sealed partial class JintGuardsTests
 {
     private readonly ITestOutputHelper _output;
 
-    public JintGuardsTests(ITestOutputHelper output)
-    {
-        _output = output;
-
-        // The first regular expression, JSON and typed array calls of the process run cold (JIT) and can take longer
-        // than a script's limits; a hostile call's duration should not measure that.
-        var warm = ScriptEngineFactory.Create(Limits with { Timeout = TimeSpan.FromSeconds(10), RegexTimeout = TimeSpan.FromSeconds(10) }, TestContext.Current.CancellationToken);
-        warm.Evaluate("JSON.stringify(JSON.parse('{\"a\":[1]}')) + /a(b)/g.exec('ab') + 'a'.replace(/a/g, 'b') + new Uint8Array(4).join() + [1].join() + 'x'.repeat(2)");
-    }
+    public JintGuardsTests(ITestOutputHelper output) => _output = output;
 
     // Expected fault kinds, as names: the kinds are internal and a theory's parameters are public.
     private const string Memory = nameof(ScriptFaultKind.Memory);
@@ -31,9 +23,15 @@ public sealed partial class JintGuardsTests
 
     private static readonly ScriptLimits Limits = ScriptLimits.Default;
 
-    // Every hostile call must end within this, however it ends: the limits are checked between statements and
-    // the guards refuse before allocating, so nothing may run on for long past the time limit.
+    // For tests of behaviour rather than limits: a loaded machine must not turn them into timeouts.
+    internal static readonly ScriptLimits Relaxed = ScriptLimits.Default with { Timeout = TimeSpan.FromSeconds(10), RegexTimeout = TimeSpan.FromSeconds(10) };
+
+    // Every hostile call must end within this much CPU, however it ends: the limits are checked between statements
+    // and the guards refuse before allocating, so nothing may run on for long past the time limit. CPU rather than wall
+    // time, because on a loaded machine (this suite was written on two cores at load 16) the scheduler, not the
+    // sandbox, decides how long 50 ms of work takes; the wall bound only catches a hang.
     private static readonly TimeSpan CallBound = Limits.Timeout * 5;
+    private static readonly TimeSpan WallBound = TimeSpan.FromSeconds(10);
 
     private static readonly Prepared<Acornima.Ast.Script> Probe =
         ScriptEngineFactory.PrepareScript("function probe(x) { return x * 2; }", "probe.js", Limits);
@@ -104,7 +102,7 @@ public sealed partial class JintGuardsTests
         { "JSON.stringify of a shared subtree", "var x = ['x'.repeat(1000)]; for (var i = 0; i < 30; i++) x = [x, x]; JSON.stringify(x);", Memory + "|" + Runaway },
         { "JSON.stringify of a shared string", "var s = 'x'.repeat(1e6); JSON.stringify(Array(200).fill(s));", Memory },
         { "JSON.stringify of String objects", "var s = new String('x'.repeat(1e6)); JSON.stringify(Array(100).fill(s));", Memory },
-        { "JSON.stringify deep nesting with indent", "var x = []; for (var i = 0; i < 20000; i++) x = [x]; JSON.stringify(x, null, 10);", Memory + "|" + Recursion + "|" + Runaway }, // under load the clock can win the race
+        { "JSON.stringify deep nesting with indent", "var x = []; for (var i = 0; i < 20000; i++) x = [x]; JSON.stringify(x, null, 10);", Memory + "|" + Recursion + "|" + Runaway },
         { "JSON.stringify through a property list", "var s = 'x'.repeat(1e6); var o = {}; for (var i = 0; i < 100; i++) o['k' + i] = s; JSON.stringify(o, Object.keys(o));", Memory },
         { "String.raw of an endless template", "String.raw({ raw: { length: 5e7 } });", Memory + "|" + Runaway },
         { "String.raw of shared strings", "var s = 'x'.repeat(1e6); String.raw({ raw: Array(100).fill(s) });", Memory },
@@ -113,9 +111,22 @@ public sealed partial class JintGuardsTests
         { "replace repeating the prefix", "'a'.repeat(1e4).replace(/a/g, '$`');", Memory + "|" + Runaway },
         { "replace with a lying exec", "var big = 'x'.repeat(1e6); var r = /x/g; var n = 0; r.exec = function () { return n++ < 1000 ? Object.assign([big], { index: 0 }) : null; }; 'x'.replace(r, '$&');", Memory + "|" + Runaway },
         { "flat of a self-containing array", "var a = []; for (var i = 0; i < 100; i++) a.push(a); a.flat(100);", Memory + "|" + Runaway },
-        { "flat of a shared empty subtree", "var x = []; for (var i = 0; i < 40; i++) x = [x, x]; x.flat(Infinity);", Runaway },
+        { "flat of a shared empty subtree", "var x = []; for (var i = 0; i < 40; i++) x = [x, x]; x.flat(Infinity);", Memory + "|" + Runaway },
         { "encodeURIComponent expansion", "encodeURIComponent('\\u00ff'.repeat(3e6));", Memory },
         { "escape expansion", "escape('\\u0100'.repeat(3e6));", Memory },
+        { "Object.fromEntries of a repeated long key", "var s = 'x'.repeat(1e6); Object.fromEntries(Array(65536).fill([s, 1]));", Runaway },
+        { "new Set of a repeated long string", "var s = 'x'.repeat(1e6); new Set(Array(65536).fill(s));", Runaway },
+        { "new Map of a repeated long key", "var s = 'x'.repeat(1e6); new Map(Array(65536).fill([s, 1]));", Runaway },
+        { "indexOf of a long string", "var s = 'x'.repeat(1e6); var t = s.slice(0, -1) + 'y'; Array(65536).fill(s).indexOf(t);", Runaway },
+        { "Set union with a built-in keys iterator", "var s = 'x'.repeat(1e6); var keys = Array(65536).fill(s); new Set().union({ size: 1, has() { return false; }, keys() { return keys.values(); } });", Runaway },
+        { "map through Function.prototype.call", "var s = 'x'.repeat(1e6); Array(1000).fill(s).map(Function.prototype.call, String.prototype.toUpperCase);", Memory },
+        { "map through a bound built-in", "var s = 'x'.repeat(1e6); Array(1000).fill(0).map(''.toUpperCase.bind(s));", Memory + "|" + Runaway },
+        { "map through a built-in that parses", "var s = '1'.repeat(1e6); Array(65536).fill(s).map(Number);", Runaway },
+        { "iterator helper with a built-in callback", "var s = '1'.repeat(1e6); [...Array(65536).fill(s).values().map(parseFloat)];", Runaway },
+        { "regex test per element through a built-in callback", "var s = 'x'.repeat(1e5); Array(65536).fill(s).some(RegExp.prototype.test, /y$/);", Runaway },
+        { "toLowerCase copies in one statement", "var s = 'X'.repeat(1e6); [s.toLowerCase(), s.toLowerCase(), s.toLowerCase(), s.toLowerCase(), s.toLowerCase()];", Memory + "|" + Runaway },
+        { "Object.keys of a long string", "Object.keys('x'.repeat(4e6));", Memory },
+        { "Object.getOwnPropertyDescriptors of a long string", "Object.getOwnPropertyDescriptors(new String('x'.repeat(4e6)));", Memory },
         { "long RegExp pattern", "new RegExp('\\\\p{L}'.repeat(1000), 'u');", Regex },
         { "long pattern through match", "'abc'.match('\\\\p{L}'.repeat(1000));", Regex },
         { "catastrophic regex", "/(a+)+$/.test('a'.repeat(28) + '!');", Regex },
@@ -142,15 +153,26 @@ public sealed partial class JintGuardsTests
     public void HostileScript_FreshEngine_EndsInTheExpectedFault(string name, string code, string expectedKinds)
     {
         var expected = expectedKinds.Split('|').Select(Enum.Parse<ScriptFaultKind>).ToArray();
-        var engine = ScriptEngineFactory.Create(Limits, TestContext.Current.CancellationToken);
         var script = ScriptEngineFactory.PrepareScript(code, name, Limits);
+        var engine = ScriptEngineFactory.Create(Limits, TestContext.Current.CancellationToken);
+        var (fault, elapsed, cpu) = Run(engine, script);
 
-        var (fault, elapsed) = Run(engine, script);
+        // The time limit is wall-clock, so a call the scheduler starved past it ends as Timeout whatever it was doing,
+        // and the process's CPU clock also counts a garbage collection that happened to run meanwhile. Such a run says
+        // nothing about the guard under test, so it is repeated once, in a fresh engine; a real hole fails both.
+        var starved = fault?.Kind == ScriptFaultKind.Timeout && !expected.Contains(ScriptFaultKind.Timeout) && cpu < Limits.Timeout;
+        if (starved || cpu >= CallBound)
+        {
+            _output.WriteLine($"{name}: {fault?.Kind} in {elapsed.TotalMilliseconds:0} ms wall, {cpu.TotalMilliseconds:0} ms CPU; run again");
+            engine = ScriptEngineFactory.Create(Limits, TestContext.Current.CancellationToken);
+            (fault, elapsed, cpu) = Run(engine, script);
+        }
 
         Assert.True(fault is not null, $"{name}: completed instead of failing");
         Assert.True(expected.Contains(fault.Kind), $"{name}: {fault.Kind} ({fault.Message})");
-        _output.WriteLine($"{name}: {fault.Kind} in {elapsed.TotalMilliseconds:0} ms");
-        Assert.True(elapsed < CallBound, $"{name}: took {elapsed.TotalMilliseconds:0} ms");
+        _output.WriteLine($"{name}: {fault.Kind} in {elapsed.TotalMilliseconds:0} ms ({cpu.TotalMilliseconds:0} ms CPU)");
+        Assert.True(cpu < CallBound, $"{name}: used {cpu.TotalMilliseconds:0} ms of CPU");
+        Assert.True(elapsed < WallBound, $"{name}: took {elapsed.TotalMilliseconds:0} ms");
         AssertStillWorks(engine);
     }
 
@@ -171,23 +193,30 @@ public sealed partial class JintGuardsTests
         Assert.InRange(growth, long.MinValue, 64L * 1024 * 1024);
     }
 
-    private static (ScriptFault? Fault, TimeSpan Elapsed) Run(Engine engine, Prepared<Acornima.Ast.Script> script)
+    // The process's CPU time stands in for the thread's (.NET has no portable per-thread clock): the collection runs
+    // alone, so little else in the process is busy meanwhile.
+    private static (ScriptFault? Fault, TimeSpan Elapsed, TimeSpan Cpu) Run(Engine engine, Prepared<Acornima.Ast.Script> script)
     {
         var budget = ScriptCallBudget.Of(engine);
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
+        ScriptFault? fault = null;
         try
         {
             using (budget.Begin(TestContext.Current.CancellationToken))
             {
                 engine.Execute(script);
             }
-
-            return (null, stopwatch.Elapsed);
         }
-        catch (Exception exception) when (ScriptFault.Classify(exception) is { } fault)
+        catch (Exception exception) when (ScriptFault.Classify(exception) is { } classified)
         {
-            return (fault, stopwatch.Elapsed);
+            fault = classified;
         }
+
+        var elapsed = stopwatch.Elapsed;
+        process.Refresh();
+        return (fault, elapsed, process.TotalProcessorTime - cpuBefore);
     }
 
     private static void AssertStillWorks(Engine engine)
@@ -239,6 +268,22 @@ public sealed partial class JintGuardsTests
         "JSON.stringify(JSON.rawJSON('1e1000'))", "(function () { var a = []; a.push(a); return JSON.stringify(a); })()", "JSON.stringify('\\ud800\\u0001')",
         "JSON.stringify({ a: 1 }, null, '')", "JSON.stringify(new Uint8Array([1, 2]))", "JSON.stringify(new Map())", "JSON.stringify({ '\\n': 1 })", "JSON.stringify(Object('x'), null, 1)",
         "JSON.stringify({ a: { toJSON(k) { return k + '!'; } } })", "JSON.stringify({ a: [new Boolean(false), new Number(NaN)] })",
+        "'AbC'.toLowerCase() + 'abc'.toUpperCase() + '\u00df'.toUpperCase() + 'I'.toLocaleLowerCase()", "'  x \\n'.trim() + '|' + '  x'.trimStart() + '|' + 'x  '.trimEnd() + '|' + 'x'.trim()",
+        "'abc'.slice(1) + 'abc'.slice(-2, -1) + 'abc'.slice(5) + 'abc'.slice({ valueOf() { return 1; } })", "'abc'.substring(2, 0) + 'abc'.substring(-1) + 'abc'.substring(1, NaN)",
+        "'abc'.substr(-2, 1) + 'abc'.substr(1) + 'abc'.substr(0, -1) + 'abc'.substr(1, Infinity)", "'a\u0301'.normalize('NFC').length + 'e\u0301'.normalize().length", "'x'.normalize('bad')",
+        "'a,b,,c'.split(',')", "'abc'.split('')", "'a1b2'.split(/\\d/)", "'abc'.split()", "'a,b,c'.split(',', 2)", "'abc'.split('', 0)", "'abc'.split(undefined, 0)",
+        "'ab'.split({ [Symbol.split](s, l) { return 'custom' + s + l; } }, 3)", "'a-b'.split({ toString() { return '-'; } })",
+        "[1, 2, 3].map(x => x * 2)", "['a', 'b'].map(Function.prototype.call, String.prototype.toUpperCase)", "[3, 1, 2].sort()", "[3, 1, 2].sort((a, b) => b - a)",
+        "[3, 1, 2].toSorted()", "Array.from('abc', c => c + c)", "Array.from([1, 4], Math.sqrt)", "Object.keys(Object.groupBy([1, 2, 3], x => x % 2 ? 'odd' : 'even')).join()",
+        "[1, 2, 3].reduce((a, b) => a + b)", "[1, 2, 3].filter(Boolean.call, Boolean)", "['1', '2', '3'].map(Number).join()", "[1, 2].some(Array.isArray)",
+        "(function () { var s = 'z'.repeat(2000); return [1, s, 3, s].indexOf(s) + ',' + [1, s].lastIndexOf(s) + ',' + [s].includes(s + '') + ',' + [1, 2].indexOf(s) + ',' + [s, s].indexOf(s, 1) + ',' + [s, s].lastIndexOf(s, -2) + ',' + [, s].includes(undefined) + ',' + [].indexOf(s) + ',' + Array.prototype.indexOf.call({ length: 2, 1: s }, s); })()",
+        "['y', 'x'].indexOf('x') + [NaN].includes(NaN) + [NaN].indexOf(NaN)", "Object.fromEntries([['a', 1], ['b', 2]])", "Object.fromEntries(new Map([['x', 1]]))", "Object.fromEntries([1])",
+        "new Set([1, 2, 2]).size", "new Map([[1, 'a']]).get(1)", "(function () { class S extends Set {} return new S([1]) instanceof S; })()", "new Set('abc').size", "new Set().constructor === Set",
+        "new Set([1, 2]).union(new Set([3])).size", "new Set([1, 2]).union({ size: 1, has: x => x === 3, keys: () => [3, 4].values() }).size",
+        "new Set([1, 2, 3]).isSubsetOf({ size: 5, has: () => true, keys: () => [].values() })", "new Set([1]).intersection({ size: -1, has: () => true, keys: () => [].values() })",
+        "new Map([[1, 2]]).size + Map.groupBy([1, 2, 3], x => x % 2).size", "new Map([1])", "(function () { var n = 0; new Set([1, 2]).forEach(() => n++); return n; })()",
+        "Object.keys('abc').join()", "Object.assign({}, 'ab', null, { c: 1 })", "Reflect.ownKeys(new String('ab')).join()", "Object.entries('ab').join('|')",
+        "JSON.parse('{\"a\":[1,2]}', (k, v) => typeof v === 'number' ? v + 1 : v).a.join()", "[...[1, 2].values().map(x => x * 3)].join()", "[1, 2].values().reduce((a, b) => a + b)",
         "String.raw`a${1}b${2}c`", "String.raw({ raw: ['x', 'y'] }, 1, 2, 3)", "String.raw({ raw: 'abc' }, '-', '+')", "String.raw({ raw: [] })", "String.raw(null)",
         "encodeURIComponent('a b&\\u00fc\\ud83d\\ude00')", "encodeURI('http://x/a b?c=d#e')", "escape('a b~\\u00fc\\u0100@*_+-./')", "encodeURIComponent('\\ud800')",
     ];
@@ -262,7 +307,7 @@ public sealed partial class JintGuardsTests
                 }
             })()
             """;
-        var guarded = ScriptEngineFactory.Create(Limits, TestContext.Current.CancellationToken);
+        var guarded = ScriptEngineFactory.Create(Relaxed, TestContext.Current.CancellationToken);
         var plain = new Engine(options => options.Strict());
 
         Assert.Equal(plain.Evaluate(code).ToString(), guarded.Evaluate(code).ToString());
@@ -277,7 +322,7 @@ public sealed partial class JintGuardsTests
     [InlineData("new Uint8Array(1).constructor[Symbol.species]")]
     public void Guard_ConstructorReachedAnotherWay_IsStillGuarded(string constructor)
     {
-        var engine = ScriptEngineFactory.Create(Limits, TestContext.Current.CancellationToken);
+        var engine = ScriptEngineFactory.Create(Relaxed, TestContext.Current.CancellationToken);
 
         var fault = ScriptFault.Classify(Assert.ThrowsAny<Exception>(() => engine.Evaluate($"new ({constructor})(1e9)")));
 
@@ -287,7 +332,7 @@ public sealed partial class JintGuardsTests
     [Fact]
     public void Guard_ReplacedByTheScript_RunsOnlyTheScriptsOwnCode()
     {
-        var engine = ScriptEngineFactory.Create(Limits, TestContext.Current.CancellationToken);
+        var engine = ScriptEngineFactory.Create(Relaxed, TestContext.Current.CancellationToken);
 
         engine.Execute("String.prototype.repeat = function (n) { return 'mine:' + n; };");
 
@@ -298,11 +343,22 @@ public sealed partial class JintGuardsTests
     [Fact]
     public void Guard_RefusedAllocation_IsARangeErrorTheScriptCanCatch()
     {
-        var engine = ScriptEngineFactory.Create(Limits, TestContext.Current.CancellationToken);
+        var engine = ScriptEngineFactory.Create(Relaxed, TestContext.Current.CancellationToken);
 
         var caught = engine.Evaluate("try { new ArrayBuffer(2e9); } catch (e) { (e instanceof RangeError) + ' ' + e.message; }").AsString();
 
-        Assert.StartsWith($"true allocation of 2000000000 bytes exceeds the script memory limit of {Limits.MaxMemoryBytes} bytes", caught, StringComparison.Ordinal);
+        Assert.StartsWith($"true allocation of 2000000000 bytes exceeds the script memory limit of {Relaxed.MaxMemoryBytes} bytes", caught, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Guard_CallThatAllocatesNothing_IsNotRefusedNearTheLimit()
+    {
+        // 6 MB of the 8 MiB are used; a replacement or split that finds nothing returns the string itself.
+        var engine = ScriptEngineFactory.Create(Relaxed, TestContext.Current.CancellationToken);
+
+        var result = engine.Evaluate("var s = 'a'.repeat(3e6); s.replaceAll('b', 'c').length + s.replace('b', 'c').length + s.split('b').length + s.slice(1).length");
+
+        Assert.Equal(9_000_000, result.AsNumber());
     }
 
     [Fact]
@@ -310,7 +366,7 @@ public sealed partial class JintGuardsTests
     {
         // LimitMemory is checked per statement (and, on 4.18, when a deferred concatenation is flattened), so the
         // last doubling is what decides the overshoot.
-        var engine = ScriptEngineFactory.Create(Limits, TestContext.Current.CancellationToken);
+        var engine = ScriptEngineFactory.Create(Relaxed, TestContext.Current.CancellationToken);
 
         var exception = Assert.ThrowsAny<Exception>(() => engine.Execute("var s = 'x'; for (;;) s += s;"));
 
@@ -333,6 +389,8 @@ public sealed partial class JintGuardsTests
 
         var engines = new List<Engine>(Count);
         var before = GC.GetTotalMemory(forceFullCollection: true);
+        using var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < Count; i++)
         {
@@ -340,16 +398,18 @@ public sealed partial class JintGuardsTests
         }
 
         var elapsed = stopwatch.Elapsed;
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore;
         var perEngine = (GC.GetTotalMemory(forceFullCollection: true) - before) / (double) Count;
         GC.KeepAlive(engines);
-        _output.WriteLine($"idle engine: {perEngine / 1024:0.0} KiB retained, {elapsed.TotalMicroseconds / Count:0} us to create");
+        _output.WriteLine($"idle engine: {perEngine / 1024:0.0} KiB retained, {elapsed.TotalMicroseconds / Count:0} us to create ({cpu.TotalMicroseconds / Count:0} us CPU)");
 
         // The 16 KiB asked for is not met, and this bound says so rather than hide it. Measured on Jint 4.18: an engine
-        // with these options and no guards retains 9.1 KiB; patching String.prototype, Array.prototype and
-        // RegExp.prototype (reachable from literals, so they cannot wait) makes Jint materialize them, ~9.5 KiB, and the
-        // shadowed and lazily guarded globals add ~3 KiB: 21.7 KiB in all, 17 us to create. For scale, a guardless
-        // engine that has run one JSON.parse/JSON.stringify round trip retains 19 KiB.
-        Assert.InRange(perEngine, 0, 24 * 1024);
+        // with these options and no guards retains 9.1 KiB. Each of the ~85 guarded or shadowed built-in properties
+        // costs ~300 bytes (a lazy descriptor, and Jint turning the built-in object's shared layout into its own), and
+        // the prototypes reachable from literals (String, Array, RegExp, Iterator) cannot wait for a first use: 37 KiB in
+        // all. For scale, a guardless engine that has run one JSON.parse/JSON.stringify round trip retains 19 KiB.
+        Assert.InRange(perEngine, 0, 40 * 1024);
     }
 
     [GeneratedRegex(@"allocated (\d+) but")]
@@ -361,4 +421,22 @@ public sealed partial class JintGuardsTests
 /// them would measure the scheduler rather than the limits.
 /// </summary>
 [CollectionDefinition(nameof(ScriptTimingCollection), DisableParallelization = true)]
-public sealed class ScriptTimingCollection;
+public sealed class ScriptTimingCollection : ICollectionFixture<ScriptWarmUp>;
+
+/// <summary>
+/// Runs the sandbox once before the collection: the first regular expression, JSON and typed array calls of a process
+/// run cold (JIT) and can take longer than a script's 50 ms, which a hostile call's duration should not measure.
+/// </summary>
+public sealed class ScriptWarmUp
+{
+    public ScriptWarmUp()
+    {
+        var limits = ScriptLimits.Default with { Timeout = TimeSpan.FromSeconds(10), RegexTimeout = TimeSpan.FromSeconds(10) };
+        var engine = ScriptEngineFactory.Create(limits, CancellationToken.None);
+        engine.Evaluate("""
+            JSON.stringify(JSON.parse('{"a":[1, "x"]}')) + /a(b)/g.exec('ab') + 'a'.replace(/a/g, 'b') + 'a'.replace(/a/g, () => 'c')
+                + new Uint8Array(4).join() + [1].join() + 'x'.repeat(2) + 'X'.toLowerCase() + 'a,b'.split(',') + [1].map(String)
+                + new Set([1]).size + new Map([[1, 2]]).size + Object.keys({ a: 1 }) + String.raw`x` + encodeURIComponent('a b')
+            """);
+    }
+}

@@ -8,8 +8,9 @@ namespace WsBalancer.Host.Tests.Scripting;
 [Collection(nameof(ScriptTimingCollection))]
 public sealed class ScriptEngineFactoryTests
 {
+    // Behaviour, not limits, is tested here unless a test says otherwise; see JintGuardsTests.Relaxed.
     private static Engine Create(ScriptLimits? limits = null) =>
-        ScriptEngineFactory.Create(limits ?? ScriptLimits.Default, TestContext.Current.CancellationToken);
+        ScriptEngineFactory.Create(limits ?? JintGuardsTests.Relaxed, TestContext.Current.CancellationToken);
 
     private static ScriptFault Fault(Action call)
     {
@@ -248,7 +249,7 @@ public sealed class ScriptEngineFactoryTests
     public void PrepareScript_CatastrophicRegexLiteral_StopsAtTheScriptRegexTimeout()
     {
         // Literals are compiled at preparation; without the limit here they would keep Jint's 10 s default.
-        var limits = ScriptLimits.Default with { RegexTimeout = TimeSpan.FromMilliseconds(20) };
+        var limits = JintGuardsTests.Relaxed with { RegexTimeout = TimeSpan.FromMilliseconds(20) };
         var prepared = ScriptEngineFactory.PrepareScript("function test(s) { return /(a+)+$/.test(s); }", "valve.js", limits);
         var engine = Create(limits);
         engine.Execute(prepared);

@@ -9,7 +9,7 @@ namespace WsBalancer.Host.Tests.Scripting;
 public sealed class ScriptFaultTests
 {
     private static Engine Create(ScriptLimits? limits = null) =>
-        ScriptEngineFactory.Create(limits ?? ScriptLimits.Default, TestContext.Current.CancellationToken);
+        ScriptEngineFactory.Create(limits ?? JintGuardsTests.Relaxed, TestContext.Current.CancellationToken);
 
     private static Exception Failure(Engine engine, string code, string name = "valve.js") =>
         Assert.ThrowsAny<Exception>(() => engine.Execute(ScriptEngineFactory.PrepareScript(code, name, ScriptLimits.Default)));
