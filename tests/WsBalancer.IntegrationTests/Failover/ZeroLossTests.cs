@@ -99,6 +99,9 @@ public sealed class ZeroLossTests
                 await client.SendTextAsync((next++).ToString(CultureInfo.InvariantCulture), ct);
             }
 
+            // The balancer can count a failover before the backend has registered the leg it accepted: abort
+            // only once that leg is known, or the abort misses it and the session never fails over.
+            await backends.WaitForTotalConnectionsAsync(round + 1, ct);
             backends.AbortCurrent();
             await balancer.WaitForReconnectsAsync(round + 1, ct);
         }
