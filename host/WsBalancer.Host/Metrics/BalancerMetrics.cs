@@ -56,13 +56,10 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     private readonly Counter<long> _pluginLoadFailures;
     private readonly Counter<long> _pluginValveErrors;
     private readonly Counter<long> _pluginListenerErrors;
-    private readonly Counter<long> _scriptCalls;
-    private readonly Counter<long> _scriptOutcomes;
-    private readonly Counter<long> _scriptErrors;
-    private readonly Histogram<double> _scriptDuration;
     private Func<IEnumerable<(string Plugin, string Version, int Sessions, bool Stuck)>>? _pluginVersions;
     private readonly Meter _meter;
     private readonly PrometheusExport _export;
+    private readonly ScriptMetrics _scripts;
     private Func<long>? _activeSessions;
     private Func<long>? _pendingMessages;
     private Func<IEnumerable<(string Backend, int State)>>? _breakers;
@@ -89,12 +86,8 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
         _pluginListenerErrors = _meter.CreateCounter<long>("plugin_listener_errors_total", "{error}", "Plugin session listeners that threw (the call was skipped).");
         _meter.CreateObservableGauge("plugin_pinned_sessions", ObservePinnedSessions, "{session}", "Live sessions holding each loaded plugin version.");
         _meter.CreateObservableGauge("plugin_unload_stuck", ObserveUnloadStuck, "{version}", "Retired plugin versions still loaded 60 s after their last session.");
-        _scriptCalls = _meter.CreateCounter<long>("script_calls_total", "{call}", "Calls into script valves.");
-        _scriptOutcomes = _meter.CreateCounter<long>("script_outcomes_total", "{message}", "Messages a script dropped, modified or replied to (shadow scripts: would have).");
-        _scriptErrors = _meter.CreateCounter<long>("script_errors_total", "{call}", "Script calls that threw or broke a limit.");
-        _scriptDuration = _meter.CreateHistogram("script_call_duration_seconds", "s", "Time of script calls.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ScriptDurationBuckets });
         _export = new PrometheusExport(_meter, ResolveBuckets);
+        _scripts = new ScriptMetrics(_export.Registry);
     }
 
     /// <summary>The registry holding this host's series, and only those.</summary>
@@ -205,26 +198,11 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
         }
     }
 
-    private static readonly double[] ScriptDurationBuckets = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1];
-
-    public void ScriptCall(string script, double seconds)
-    {
-        var tag = new KeyValuePair<string, object?>("script", script);
-        _scriptCalls.Add(1, tag);
-        _scriptDuration.Record(seconds, tag);
-    }
-
-    /// <summary>A script dropped, modified or replied to a message; <paramref name="outcome"/> is drop, modify or reply.</summary>
-    public void ScriptOutcome(string script, string outcome) =>
-        _scriptOutcomes.Add(1, new KeyValuePair<string, object?>("script", script), new KeyValuePair<string, object?>("outcome", outcome));
-
-    /// <summary>A script call failed; <paramref name="kind"/> is error (it threw), limit (it broke a limit) or budget (its session's budget was spent).</summary>
-    public void ScriptFailed(string script, string kind) =>
-        _scriptErrors.Add(1, new KeyValuePair<string, object?>("script", script), new KeyValuePair<string, object?>("kind", kind));
+    /// <summary>The per-message series of one script: resolve once, then measure each call.</summary>
+    public ScriptMetrics.Series Script(string script) => _scripts.For(script);
 
     private double[] ResolveBuckets(Instrument instrument) =>
-        ReferenceEquals(instrument, _scriptDuration) ? ScriptDurationBuckets
-        : ReferenceEquals(instrument, _messageSize) ? MessageSizeBuckets
+        ReferenceEquals(instrument, _messageSize) ? MessageSizeBuckets
         : ReferenceEquals(instrument, _sessionDuration) ? SessionDurationBuckets
         : throw new InvalidOperationException($"No buckets defined for histogram {instrument.Name}.");
 }

@@ -283,7 +283,7 @@ internal static class JintGuards
                     var json = (ObjectInstance) original;
                     _isRawJson = json.Get("isRawJSON");
                     Wrap(json, "stringify", Guard.Stringify);
-                    Wrap(json, "parse", Guard.Callback, 1);
+                    Wrap(json, "parse", Guard.JsonParse, 1);
                     return json;
                 case "Reflect":
                     Wrap((ObjectInstance) original, "ownKeys", Guard.Keys, 0);
@@ -373,6 +373,7 @@ internal static class JintGuards
         public JsValue? Apply(Guard guard, int parameter, ObjectInstance target, JsValue thisObject, JsValue[] arguments) => guard switch
         {
             Guard.Callback => Drive(target, thisObject, arguments, parameter),
+            Guard.JsonParse => ParseJson(target, thisObject, arguments, parameter),
             Guard.ArraySearch => SearchArray(thisObject, arguments, (Search) parameter),
             Guard.FromEntries => FromEntries(arguments),
             Guard.Keys => CheckKeys(arguments, parameter),
@@ -1715,6 +1716,20 @@ internal static class JintGuards
 
         // ---- JSON ----
 
+        // A reviver is driven like any other callback; without one the text is read by the fast path, and whatever that
+        // leaves (null) goes to Jint's parser unchanged.
+        private JsValue? ParseJson(ObjectInstance target, JsValue thisObject, JsValue[] arguments, int reviverIndex)
+        {
+            if (Arg(arguments, reviverIndex).IsCallable())
+            {
+                return Drive(target, thisObject, arguments, reviverIndex);
+            }
+
+            return Arg(arguments, 0) is var text && text.IsString() && JsonFastParse.TryParse(engine, text.AsString(), out var value)
+                ? value
+                : null;
+        }
+
         // JSON.stringify is given a replacer that sees every value the serializer writes, so the output is accounted
         // per property: a string shared by 200 array slots, or a subtree shared 2^30 times, is counted every time it
         // is written. A script's own replacer function is called from ours; a property list is applied by handing the
@@ -2036,7 +2051,7 @@ internal static class JintGuards
         Global, Repeat, Pad, Concat, Replace, ReplaceAll, Match, MatchAll, Search, Raw, Join, ToLocaleString, Flat,
         RegExpReplace, RegExpConstructor, EncodeUri, EncodeUriComponent, Escape, Stringify, ResizeBuffer, TransferBuffer,
         SliceBuffer, TypedArrayJoin, FromBase64, FromHex, ArrayBufferConstructor, TypedArrayConstructor, Callback,
-        FromEntries, Keys, SetMethod, StringCopy, Split, Collection, ArraySearch,
+        FromEntries, Keys, SetMethod, StringCopy, Split, Collection, ArraySearch, JsonParse,
     }
 
     private enum Search { IndexOf, LastIndexOf, Includes }

@@ -288,7 +288,7 @@ internal sealed class ScriptSession
             var fault = new ScriptFault(ScriptFaultKind.Budget, $"session {_info.Id} used its script budget", slot.Name);
             _faults.Report(slot, hook, fault);
             slot.Stats.Failed(limitBreak: false);
-            _metrics.ScriptFailed(slot.Name, "budget");
+            _metrics.Script(slot.Name).Failed("budget");
             return OnError(file, null);
         }
 
@@ -308,15 +308,16 @@ internal sealed class ScriptSession
 
         var requested = runtime.Effects;
         var stats = slot.Stats;
+        var series = _metrics.Script(slot.Name);
         if (call.Verdict == ScriptVerdict.Drop)
         {
             stats.Dropped();
-            _metrics.ScriptOutcome(slot.Name, "drop");
+            series.Outcome("drop");
         }
         else if (call.Verdict == ScriptVerdict.Replace)
         {
             stats.Modified();
-            _metrics.ScriptOutcome(slot.Name, "modify");
+            series.Outcome("modify");
         }
 
         if (requested.Replies is { Count: > 0 } replies)
@@ -324,7 +325,7 @@ internal sealed class ScriptSession
             for (var i = 0; i < replies.Count; i++)
             {
                 stats.Replied();
-                _metrics.ScriptOutcome(slot.Name, "reply");
+                series.Outcome("reply");
             }
         }
 
@@ -368,7 +369,7 @@ internal sealed class ScriptSession
         {
             _faults.Report(slot, hook, fault!);
             slot.Stats.Failed(fault!.IsLimitBreak);
-            _metrics.ScriptFailed(slot.Name, fault.IsLimitBreak ? "limit" : "error");
+            _metrics.Script(slot.Name).Failed(fault.IsLimitBreak ? "limit" : "error");
             if (fault.IsLimitBreak)
             {
                 _library.LimitBroken(slot);
@@ -385,7 +386,7 @@ internal sealed class ScriptSession
     {
         _faults.Report(slot, hook, fault);
         slot.Stats.Failed(fault.IsLimitBreak);
-        _metrics.ScriptFailed(slot.Name, fault.IsLimitBreak ? "limit" : "error");
+        _metrics.Script(slot.Name).Failed(fault.IsLimitBreak ? "limit" : "error");
         if (fault.IsLimitBreak)
         {
             // An engine stopped mid-statement may hold half-built state: the next call starts from a fresh one.
@@ -400,7 +401,7 @@ internal sealed class ScriptSession
         var elapsed = Stopwatch.GetElapsedTime(started);
         var micros = (long)elapsed.TotalMicroseconds;
         slot.Stats.Call(micros);
-        _metrics.ScriptCall(slot.Name, elapsed.TotalSeconds);
+        _metrics.Script(slot.Name).Call(elapsed.TotalSeconds);
         _budgetUsedTicks += elapsed.Ticks;
     }
 

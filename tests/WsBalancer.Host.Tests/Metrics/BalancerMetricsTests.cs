@@ -251,6 +251,10 @@ public sealed class BalancerMetricsTests
         host.Metrics.Failover("b1", administrative: false);
         host.Metrics.DialFailed("b1", DialFailureReason.Timeout);
         host.Metrics.ValveDropped("v", error: false);
+        var script = host.Metrics.Script("10-a.js");
+        script.Call(0.0001);
+        script.Outcome("modify");
+        script.Failed("limit");
 
         var scrape = await host.ScrapeAsync();
         var families = new List<string>();
@@ -262,7 +266,8 @@ public sealed class BalancerMetricsTests
             }
         }
 
-        // prometheus-net's adapter exports .NET counters as gauges (it cannot tell a re-created counter from a reset).
+        // prometheus-net's adapter exports .NET counters as gauges (it cannot tell a re-created counter from a reset);
+        // the per-script series are prometheus-net's own, so their counters are counters.
         Assert.Equal(
             [
                 "wsbalancer_active_sessions gauge",
@@ -272,6 +277,10 @@ public sealed class BalancerMetricsTests
                 "wsbalancer_message_size histogram",
                 "wsbalancer_new_session gauge",
                 "wsbalancer_pending_messages gauge",
+                "wsbalancer_script_call_duration_seconds histogram",
+                "wsbalancer_script_calls_total counter",
+                "wsbalancer_script_errors_total counter",
+                "wsbalancer_script_outcomes_total counter",
                 "wsbalancer_session_duration_seconds histogram",
                 "wsbalancer_valve_dropped_messages_total gauge",
             ],
