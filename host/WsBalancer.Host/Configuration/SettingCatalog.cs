@@ -61,6 +61,7 @@ internal static class SettingCatalog
             new("scripts:quarantine-after", null, Number(s.QuarantineAfter), "limit breaks per minute after which a script is switched off"),
             new("scripts:session-budget", null, GoDuration.Format(s.SessionBudget), "script time one session may use per budget window"),
             new("scripts:session-budget-window", null, GoDuration.Format(s.SessionBudgetWindow), "the rolling window of the session budget"),
+            new("scripts:engine-idle-timeout", null, GoDuration.Format(s.EngineIdleTimeout), "an engine uncalled this long is let go when nothing is lost (0: never)"),
         ];
     }
 

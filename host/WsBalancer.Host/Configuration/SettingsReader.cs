@@ -178,6 +178,7 @@ internal sealed class SettingsReader
             QuarantineAfter = Integer("scripts:quarantine-after", d.QuarantineAfter, 1, 1_000_000),
             SessionBudget = Duration("scripts:session-budget", d.SessionBudget, allowZero: false),
             SessionBudgetWindow = Duration("scripts:session-budget-window", d.SessionBudgetWindow, allowZero: false),
+            EngineIdleTimeout = Duration("scripts:engine-idle-timeout", d.EngineIdleTimeout, allowZero: true),
         };
     }
 

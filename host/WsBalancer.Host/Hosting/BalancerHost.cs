@@ -131,6 +131,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         services.AddSingleton(sp => new ScriptLibrary(settings.Scripts, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Scripting")));
         services.AddSingleton(sp => new ScriptFaultLog(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Scripting")));
         services.AddHostedService<ScriptWatcher>();
+        services.AddHostedService<IdleEngineSweep>();
         services.AddSingleton(sp => new SessionServices(
             settings.Server,
             sp.GetRequiredService<PluginCatalog>(),

@@ -31,6 +31,7 @@ internal sealed class ScriptFile
         Header = header;
         Program = program;
         Hooks = hooks;
+        Globals = ScriptGlobals.Of(program);
     }
 
     /// <summary>The file name, such as <c>10-auth.js</c>; scripts run in ordinal order of it.</summary>
@@ -51,6 +52,9 @@ internal sealed class ScriptFile
 
     /// <summary>The hooks the program declares at top level (read from its syntax tree, so no engine is needed to know).</summary>
     public ScriptHooks Hooks { get; }
+
+    /// <summary>The top-level bindings, to tell whether an idle engine can be let go without losing anything.</summary>
+    public ScriptGlobals Globals { get; }
 
     public bool Has(ScriptHooks hook) => (Hooks & hook) != 0;
 

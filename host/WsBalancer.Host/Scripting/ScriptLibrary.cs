@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -20,6 +21,7 @@ internal sealed class ScriptLibrary
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private ScriptSlot[] _published = [];
+    private readonly ConcurrentDictionary<ScriptSession, byte> _withEngines = new();
 
     public ScriptLibrary(ScriptSettings settings, TimeProvider time, ILogger logger)
     {
@@ -29,6 +31,23 @@ internal sealed class ScriptLibrary
     }
 
     public ScriptSettings Settings => _settings;
+
+    /// <summary>The sessions holding at least one engine: what the idle-engine sweep looks at.</summary>
+    public IEnumerable<ScriptSession> SessionsWithEngines
+    {
+        get
+        {
+            // The dictionary's own enumerator: no snapshot of every key, and safe while sessions come and go.
+            foreach (var (session, _) in _withEngines)
+            {
+                yield return session;
+            }
+        }
+    }
+
+    public void HoldsEngines(ScriptSession session) => _withEngines.TryAdd(session, 0);
+
+    public void HoldsNoEngines(ScriptSession session) => _withEngines.TryRemove(session, out _);
 
     /// <summary>Every script name with a version, in the order scripts run (ordinal by file name).</summary>
     public IReadOnlyList<ScriptSlot> Slots => Volatile.Read(ref _published);

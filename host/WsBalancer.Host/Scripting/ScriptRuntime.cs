@@ -20,6 +20,7 @@ internal sealed class ScriptRuntime
     private readonly ScriptConsole _console;
     private readonly int _maxMessageBytes;
     private JsValue _state;
+    private GlobalsFingerprint? _globalsAtStart;
     private string? _backendId;
     private int _reconnects = -1;
 
@@ -55,6 +56,7 @@ internal sealed class ScriptRuntime
             var runtime = new ScriptRuntime(file, engine, session, state, console);
             runtime.InstallFunctions();
             engine.Execute(file.Program);
+            runtime._globalsAtStart = GlobalsFingerprint.Take(engine, file.Globals);
             return (runtime, null);
         }
         catch (Exception ex)
@@ -140,6 +142,35 @@ internal sealed class ScriptRuntime
         catch (Exception)
         {
             return null; // state that cannot be exported starts fresh in the new version
+        }
+    }
+
+    /// <summary>When the session last called into this engine (a <see cref="TimeProvider"/> timestamp).</summary>
+    public long LastUsed { get; set; }
+
+    /// <summary>
+    /// The state as JSON when the engine can be let go without losing anything: the state is plain data and every
+    /// top-level binding still holds what the script's top level gave it. Null otherwise, and the engine stays.
+    /// </summary>
+    /// <remarks>
+    /// A fresh engine runs the top level again and gets the state back, which is then all there was. What this cannot
+    /// see is a property a call added to <c>globalThis</c> itself; the README says to keep such data in the state.
+    /// </remarks>
+    public string? ReleasableState()
+    {
+        if (_globalsAtStart is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var now = GlobalsFingerprint.Take(_engine, File.Globals);
+            return now is not null && _globalsAtStart.SameAs(now) ? ExportState() : null;
+        }
+        catch (Exception)
+        {
+            return null; // the probe broke a limit: keep the engine rather than guess
         }
     }
 

@@ -35,6 +35,7 @@ internal sealed class ScriptSession
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<ScriptSlot, ScriptRuntime> _runtimes = [];
+    private Dictionary<ScriptSlot, string>? _released; // the state of engines let go while idle, by slot
     private long _budgetWindowStart;
     private long _budgetUsedTicks;
     private bool _budgetReported;
@@ -90,6 +91,66 @@ internal sealed class ScriptSession
             }
 
             _runtimes.Clear();
+            _released = null;
+            _library.HoldsNoEngines(this);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Lets go of the engines not called for <paramref name="idleFor"/> that can go without losing anything (see
+    /// <see cref="ScriptRuntime.ReleasableState"/>), keeping their state for the next call. Skips the session when a
+    /// call holds it. Returns how many were released.
+    /// </summary>
+    public int ReleaseIdleEngines(TimeSpan idleFor)
+    {
+        if (!_gate.Wait(0))
+        {
+            return 0; // busy, so not idle
+        }
+
+        try
+        {
+            if (_closed)
+            {
+                return 0;
+            }
+
+            var now = _time.GetTimestamp();
+            List<ScriptSlot>? idle = null;
+            foreach (var (slot, runtime) in _runtimes)
+            {
+                if (_time.GetElapsedTime(runtime.LastUsed, now) >= idleFor)
+                {
+                    (idle ??= []).Add(slot);
+                }
+            }
+
+            var released = 0;
+            foreach (var slot in idle ?? [])
+            {
+                var runtime = _runtimes[slot];
+                if (runtime.ReleasableState() is not { } state)
+                {
+                    runtime.LastUsed = now; // holds more than its state: asked again after another idle period
+                    continue;
+                }
+
+                runtime.Dispose();
+                _runtimes.Remove(slot);
+                (_released ??= [])[slot] = state;
+                released++;
+            }
+
+            if (_runtimes.Count == 0)
+            {
+                _library.HoldsNoEngines(this);
+            }
+
+            return released;
         }
         finally
         {
@@ -234,7 +295,7 @@ internal sealed class ScriptSession
 
                 var started = Stopwatch.GetTimestamp();
                 var call = runtime.CallLifecycleHook(name, _info, args);
-                Account(slot, started);
+                Account(slot, runtime, started);
                 if (call.Verdict == ScriptVerdict.Error)
                 {
                     Failed(slot, runtime, name, call.Fault!);
@@ -299,7 +360,7 @@ internal sealed class ScriptSession
 
         var started = Stopwatch.GetTimestamp();
         var call = runtime.CallMessageHook(hook, message, _info);
-        Account(slot, started);
+        Account(slot, runtime, started);
         if (call.Verdict == ScriptVerdict.Error)
         {
             Failed(slot, runtime, hook, call.Fault!);
@@ -361,6 +422,10 @@ internal sealed class ScriptSession
             runtime.Dispose();
             _runtimes.Remove(slot);
         }
+        else if (_released is not null && _released.Remove(slot, out var kept))
+        {
+            carried = kept;
+        }
 
         // Not counted against the session's budget: creating an engine is the balancer's cost (and, in a fresh process
         // or on a busy machine, mostly its compiler's), not time the script chose to spend.
@@ -378,7 +443,13 @@ internal sealed class ScriptSession
             return null;
         }
 
+        created.LastUsed = _time.GetTimestamp();
         _runtimes[slot] = created;
+        if (_runtimes.Count == 1)
+        {
+            _library.HoldsEngines(this);
+        }
+
         return created;
     }
 
@@ -396,8 +467,9 @@ internal sealed class ScriptSession
         }
     }
 
-    private void Account(ScriptSlot slot, long started)
+    private void Account(ScriptSlot slot, ScriptRuntime runtime, long started)
     {
+        runtime.LastUsed = _time.GetTimestamp();
         var elapsed = Stopwatch.GetElapsedTime(started);
         var micros = (long)elapsed.TotalMicroseconds;
         slot.Stats.Call(micros);

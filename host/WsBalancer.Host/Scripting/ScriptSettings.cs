@@ -18,6 +18,13 @@ internal sealed record ScriptSettings
     /// <summary>The rolling window of <see cref="SessionBudget"/>. Default: 10 s.</summary>
     public TimeSpan SessionBudgetWindow { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a session's engine for a script may go uncalled before it is let go, when nothing would be lost (its
+    /// state is plain data and its top-level bindings are unchanged); the next call makes a fresh one with that state.
+    /// Zero keeps every engine for the session's life. Default: 10 s.
+    /// </summary>
+    public TimeSpan EngineIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Largest script file, in bytes; a larger one is reported and not loaded. Fixed: 1 MiB.</summary>
     public int MaxScriptBytes { get; init; } = 1024 * 1024;
 

@@ -40,4 +40,10 @@ internal static partial class ScriptingLog
 
     [LoggerMessage(1512, LogLevel.Error, "Script watcher failed unexpectedly; script changes are not picked up until restart.")]
     public static partial void WatcherFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1513, LogLevel.Debug, "Released {Count} idle script engine(s); their state waits for the next call.")]
+    public static partial void IdleEnginesReleased(ILogger logger, int count);
+
+    [LoggerMessage(1514, LogLevel.Error, "Idle script engine sweep failed unexpectedly; idle engines are kept until their sessions end.")]
+    public static partial void IdleSweepFailed(ILogger logger, Exception exception);
 }

@@ -255,6 +255,39 @@ public sealed class ScriptValveTests : IDisposable
     }
 
     [Fact]
+    public async Task IdleEngines_LetGoByTheSweep_NextMessagesCarryOnWithTheirState()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        _scripts.Write("10-count.js", "function beforeTransmit(m, s) { s.state.n = (s.state.n || 0) + 1; return m.text + '#' + s.state.n; }\n");
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, scripts: d => _scripts.Settings(d) with { EngineIdleTimeout = TimeSpan.FromMilliseconds(200) });
+        var clients = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => balancer.ConnectAsync($"/s{i}", ct)));
+        for (var i = 0; i < clients.Length; i++)
+        {
+            await clients[i].SendTextAsync($"s{i}", ct);
+            Assert.Equal($"s{i}#1", await clients[i].ReceiveTextAsync(ct));
+            await clients[i].SendTextAsync($"s{i}", ct);
+            Assert.Equal($"s{i}#2", await clients[i].ReceiveTextAsync(ct));
+        }
+
+        using (var timeout = Timeouts.Linked(ct))
+        {
+            while (balancer.Scripts.SessionsWithEngines.Any())
+            {
+                await Task.Delay(20, timeout.Token); // the sweep has no event: polled, bounded by the timeout
+            }
+        }
+
+        for (var i = 0; i < clients.Length; i++)
+        {
+            await clients[i].SendTextAsync($"s{i}", ct);
+            Assert.Equal($"s{i}#3", await clients[i].ReceiveTextAsync(ct));
+        }
+
+        Assert.Equal(clients.Length, balancer.Scripts.SessionsWithEngines.Count());
+    }
+
+    [Fact]
     public async Task OnOpen_Greets_ClientGetsItFirst()
     {
         var ct = TestContext.Current.CancellationToken;

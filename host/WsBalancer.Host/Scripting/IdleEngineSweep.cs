@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace WsBalancer.Host.Scripting;
+
+/// <summary>
+/// Lets go of script engines that went uncalled for <see cref="ScriptSettings.EngineIdleTimeout"/>: an idle session
+/// then costs its state, not an engine (about 40 KiB each). Runs every half timeout, at most every 5 s.
+/// </summary>
+internal sealed class IdleEngineSweep(ScriptLibrary library, TimeProvider time, ILogger<IdleEngineSweep> logger) : BackgroundService
+{
+    private static readonly TimeSpan LongestPeriod = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ShortestPeriod = TimeSpan.FromMilliseconds(50);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var idleFor = library.Settings.EngineIdleTimeout;
+        if (idleFor <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var period = TimeSpan.FromTicks(Math.Clamp(idleFor.Ticks / 2, ShortestPeriod.Ticks, LongestPeriod.Ticks));
+        using var timer = new PeriodicTimer(period, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var released = 0;
+                foreach (var session in library.SessionsWithEngines)
+                {
+                    released += session.ReleaseIdleEngines(idleFor);
+                }
+
+                if (released > 0)
+                {
+                    ScriptingLog.IdleEnginesReleased(logger, released);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            IdleSweepFailed(ex);
+        }
+    }
+
+    private void IdleSweepFailed(Exception exception) => ScriptingLog.IdleSweepFailed(logger, exception);
+}
