@@ -1738,6 +1738,17 @@ internal static class JintGuards
         {
             Step();
             var replacer = Arg(arguments, 1);
+            if (replacer.IsUndefined() && Arg(arguments, 2).IsUndefined())
+            {
+                // Plain data runs no script code while it is written: serialized directly, counted as it grows.
+                var room = _maxBytes - budget.AllocatedInCall;
+                var text = JsonFastStringify.TryStringify(engine, Arg(arguments, 0), room / 2.0, chars => AllocationRefused(2 * chars, _maxBytes - room));
+                if (text is not null)
+                {
+                    return new JsString(text);
+                }
+            }
+
             ObjectInstance? replacerFunction = null;
             List<JsValue>? propertyList = null;
             if (replacer is ObjectInstance replacerObject)

@@ -120,7 +120,7 @@ public sealed class JsonFastParseTests
         Assert.Equal(expected, actual);
     }
 
-    private static string Document(Faker faker, int depth)
+    internal static string Document(Faker faker, int depth)
     {
         var kind = depth > 4 ? faker.Random.Int(2, 7) : faker.Random.Int(0, 7);
         return kind switch
