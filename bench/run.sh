@@ -489,8 +489,9 @@ run_memory() {
         continue
       fi
       log "$target: script-memory round $round of $OVERHEAD_ROUNDS"
-      # Held past scripts.engine-idle-timeout (10 s) and one sweep (5 s), so what is measured is an idle session.
-      run_idle "$target" --prime 1 --settle 17 --label idle-primed --round "$round"
+      # Held past scripts.engine-idle-timeout (10 s) and two sweeps (5 s each: the release, then the memory given
+      # back once no more engines go), so what is measured is an idle session.
+      run_idle "$target" --prime 1 --settle 25 --label idle-primed --round "$round"
       script_stats "$target" idle-primed "$round"
       stop_pid "$TARGET_PID"
     done

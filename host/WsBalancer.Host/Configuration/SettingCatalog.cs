@@ -56,6 +56,7 @@ internal static class SettingCatalog
             new("scripts:timeout", null, GoDuration.Format(s.Limits.Timeout), "time one script call may take"),
             new("scripts:max-statements", null, Number(s.Limits.MaxStatements), "statements one script call may run"),
             new("scripts:max-memory", null, ByteSize.Describe(s.Limits.MaxMemoryBytes), "memory one script call may allocate"),
+            new("scripts:max-message-size", null, ByteSize.Describe(s.Limits.MaxMessageBytes), "largest message a script is given (larger: its @on-error); at most server.max-message-size"),
             new("scripts:max-recursion-depth", null, Number(s.Limits.MaxRecursionDepth), "nested calls within a script"),
             new("scripts:regex-timeout", null, GoDuration.Format(s.Limits.RegexTimeout), "time one regular expression match may take"),
             new("scripts:quarantine-after", null, Number(s.QuarantineAfter), "limit breaks per minute after which a script is switched off"),

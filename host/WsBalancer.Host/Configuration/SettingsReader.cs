@@ -173,7 +173,7 @@ internal sealed class SettingsReader
                 MaxStatements = Integer("scripts:max-statements", limits.MaxStatements, 1, 100_000_000),
                 MaxMemoryBytes = Size("scripts:max-memory", limits.MaxMemoryBytes, 64 * 1024, 256L * 1024 * 1024),
                 MaxRecursionDepth = Integer("scripts:max-recursion-depth", limits.MaxRecursionDepth, 1, 1000),
-                MaxMessageBytes = maxMessageBytes,
+                MaxMessageBytes = (int)Size("scripts:max-message-size", Math.Min(limits.MaxMessageBytes, maxMessageBytes), 1, maxMessageBytes),
             },
             QuarantineAfter = Integer("scripts:quarantine-after", d.QuarantineAfter, 1, 1_000_000),
             SessionBudget = Duration("scripts:session-budget", d.SessionBudget, allowZero: false),

@@ -57,7 +57,9 @@ internal enum ScriptFaultKind
 internal sealed record ScriptFault(ScriptFaultKind Kind, string Message, string? Source = null, int? Line = null, int? Column = null)
 {
     /// <summary>A broken limit (as opposed to the script's own exception, or a call not made): counts towards quarantine.</summary>
-    public bool IsLimitBreak => Kind is not (ScriptFaultKind.Thrown or ScriptFaultKind.Cancelled or ScriptFaultKind.Budget);
+    // A message over the size limit is the sender's doing, not the script's: were it a break, any client could quarantine
+    // a filter for every session by sending a few large messages.
+    public bool IsLimitBreak => Kind is not (ScriptFaultKind.Thrown or ScriptFaultKind.Cancelled or ScriptFaultKind.Budget or ScriptFaultKind.TooBig);
 
     /// <summary>Where it failed, <c>file:line</c>, or the file alone when the engine did not say.</summary>
     public string Location => Line is { } line ? $"{Source}:{line}" : Source ?? "?";

@@ -20,7 +20,7 @@ internal enum ScriptErrorAction
 /// <summary>
 /// The header comments of a script: the <c>// @key value</c> lines before its first statement.
 /// <c>@match</c> (a glob on the request path, several allowed), <c>@mode active|shadow</c>,
-/// <c>@on-error drop|pass|close</c>, and limits: <c>@timeout</c>, <c>@max-statements</c>, <c>@max-memory</c>,
+/// <c>@on-error drop|pass|close</c>, and limits: <c>@timeout</c>, <c>@max-statements</c>, <c>@max-memory</c>, <c>@max-message-size</c>,
 /// <c>@max-recursion-depth</c>, <c>@regex-timeout</c>.
 /// </summary>
 internal sealed record ScriptHeader(IReadOnlyList<PathGlob> Match, bool Shadow, ScriptErrorAction OnError, ScriptLimits Limits)
@@ -85,11 +85,14 @@ internal sealed record ScriptHeader(IReadOnlyList<PathGlob> Match, bool Shadow, 
                 case "max-recursion-depth":
                     limits = limits with { MaxRecursionDepth = (int)(Number(value, 1, 1000) ?? throw Bad("an integer from 1 to 1000")) };
                     break;
+                case "max-message-size":
+                    limits = limits with { MaxMessageBytes = ByteSize.TryParse(value, out var size) && size is >= 1 and <= ScriptLimits.LargestMessageBytes ? (int)size : throw Bad("a size from 1B to 256MiB, such as 1MiB") };
+                    break;
                 case "max-memory":
                     limits = limits with { MaxMemoryBytes = ByteSize.TryParse(value, out var bytes) && bytes is >= 64 * 1024 and <= 256L * 1024 * 1024 ? bytes : throw Bad("a size from 64KiB to 256MiB, such as 8MiB") };
                     break;
                 default:
-                    throw new ScriptHeaderException(number, $"unknown header @{key} (known: @match, @mode, @on-error, @timeout, @max-statements, @max-memory, @max-recursion-depth, @regex-timeout)");
+                    throw new ScriptHeaderException(number, $"unknown header @{key} (known: @match, @mode, @on-error, @timeout, @max-statements, @max-memory, @max-recursion-depth, @regex-timeout, @max-message-size)");
             }
         }
 

@@ -23,6 +23,14 @@ internal sealed record ScriptLimits
     /// <summary>Time one regular expression match may take. Default: 20 ms.</summary>
     public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>Largest message handed to a script, in bytes; a larger one gets the script's on-error outcome. Default: 4 MiB (the server's max-message-size).</summary>
-    public int MaxMessageBytes { get; init; } = 4 * 1024 * 1024;
+    /// <summary>The largest <see cref="MaxMessageBytes"/> a script header may ask for.</summary>
+    public const int LargestMessageBytes = 256 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest message handed to a script, in bytes; a larger one gets the script's on-error outcome. Default: 1 MiB
+    /// (or the server's max-message-size when smaller). It bounds what the guards cannot: a statement that copies or
+    /// enumerates the whole message (a template literal, <c>for…in</c> over a string) costs time and memory in
+    /// proportion to it within one step.
+    /// </summary>
+    public int MaxMessageBytes { get; init; } = 1024 * 1024;
 }

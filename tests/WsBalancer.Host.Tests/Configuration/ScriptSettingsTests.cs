@@ -21,10 +21,20 @@ public sealed class ScriptSettingsTests : IDisposable
         Assert.Equal(8L * 1024 * 1024, scripts.Limits.MaxMemoryBytes);
         Assert.Equal(64, scripts.Limits.MaxRecursionDepth);
         Assert.Equal(TimeSpan.FromMilliseconds(20), scripts.Limits.RegexTimeout);
-        Assert.Equal(4 * 1024 * 1024, scripts.Limits.MaxMessageBytes);
+        Assert.Equal(1024 * 1024, scripts.Limits.MaxMessageBytes);
         Assert.Equal(10, scripts.QuarantineAfter);
         Assert.Equal(TimeSpan.FromMilliseconds(200), scripts.SessionBudget);
         Assert.Equal(TimeSpan.FromSeconds(10), scripts.SessionBudgetWindow);
+        Assert.Equal(TimeSpan.FromSeconds(10), scripts.EngineIdleTimeout);
+    }
+
+    [Fact]
+    public void Load_MessageAndIdleLimitsFromYaml_Read()
+    {
+        var scripts = _sandbox.LoadYaml("scripts: { max-message-size: 3MiB, engine-idle-timeout: 0s }").Scripts;
+
+        Assert.Equal(3 * 1024 * 1024, scripts.Limits.MaxMessageBytes);
+        Assert.Equal(TimeSpan.Zero, scripts.EngineIdleTimeout);
     }
 
     [Theory]
@@ -71,6 +81,9 @@ public sealed class ScriptSettingsTests : IDisposable
     [InlineData("scripts: { max-memory: 1KiB }", "scripts.max-memory", "1KiB")]
     [InlineData("scripts: { max-recursion-depth: 5000 }", "scripts.max-recursion-depth", "5000")]
     [InlineData("scripts: { quarantine-after: none }", "scripts.quarantine-after", "none")]
+    [InlineData("scripts: { max-message-size: 5MiB }", "scripts.max-message-size", "5MiB")]
+    [InlineData("scripts: { max-message-size: 0 }", "scripts.max-message-size", "0")]
+    [InlineData("scripts: { engine-idle-timeout: soon }", "scripts.engine-idle-timeout", "soon")]
     public void Load_BadLimit_FailsNamingTheKey(string yaml, string key, string value)
     {
         _sandbox.LoadYamlFails(yaml, key, value);

@@ -30,6 +30,7 @@ public sealed class ScriptHeaderTests
             // @max-memory 1MiB
             // @max-recursion-depth 8
             // @regex-timeout 2ms
+            // @max-message-size 64KiB
 
             'use strict';
             // @mode active   (after the first statement: not a header any more)
@@ -43,6 +44,7 @@ public sealed class ScriptHeaderTests
         Assert.Equal(1024 * 1024, header.Limits.MaxMemoryBytes);
         Assert.Equal(8, header.Limits.MaxRecursionDepth);
         Assert.Equal(TimeSpan.FromMilliseconds(2), header.Limits.RegexTimeout);
+        Assert.Equal(64 * 1024, header.Limits.MaxMessageBytes);
     }
 
     [Theory]
@@ -66,6 +68,7 @@ public sealed class ScriptHeaderTests
     [InlineData("// @match ocpp", 1, "@match 'ocpp': expected a path glob")]
     [InlineData("// @timeout 1h", 1, "@timeout '1h': expected a duration from 1ms to 10s")]
     [InlineData("// @max-memory 1GiB", 1, "@max-memory '1GiB': expected a size from 64KiB to 256MiB")]
+    [InlineData("// @max-message-size 1TiB", 1, "@max-message-size '1TiB': expected a size from 1B to 256MiB")]
     [InlineData("// @frobnicate yes", 1, "unknown header @frobnicate")]
     public void Parse_BadHeader_ThrowsWithLine(string source, int line, string message)
     {

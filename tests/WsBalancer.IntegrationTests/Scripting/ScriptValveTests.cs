@@ -287,6 +287,39 @@ public sealed class ScriptValveTests : IDisposable
         Assert.Equal(clients.Length, balancer.Scripts.SessionsWithEngines.Count());
     }
 
+    [Theory]
+    [InlineData("drop", false)]
+    [InlineData("pass", true)]
+    public async Task MessageOverTheScriptLimit_OnErrorApplies_NotAQuarantineBreak(string onError, bool passes)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        _scripts.Write("10-upper.js", $"// @max-message-size 1KiB\n// @on-error {onError}\nfunction beforeTransmit(m, s) {{ return m.text.toUpperCase(); }}\n");
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, scripts: _scripts.Settings);
+        var client = await balancer.ConnectAsync("/ws", ct);
+        var big = new string('x', 2048);
+
+        for (var i = 0; i < 12; i++) // more than quarantine-after (10) within a minute
+        {
+            await client.SendTextAsync(big, ct);
+        }
+
+        await client.SendTextAsync("small", ct);
+
+        var received = new List<string>();
+        while (received.LastOrDefault() != "SMALL")
+        {
+            received.Add(await client.ReceiveTextAsync(ct));
+        }
+
+        Assert.Equal(passes ? [.. Enumerable.Repeat(big, 12), "SMALL"] : ["SMALL"], received);
+        var script = (await ScriptFolder.FindAsync(balancer, "10-upper.js", ct))!.Value;
+        Assert.Equal("active", script.GetProperty("status").GetString());
+        Assert.Equal(12, script.GetProperty("errors").GetInt64());
+        Assert.Equal(0, script.GetProperty("limitBreaks").GetInt64());
+        Assert.Contains("exceeds the script message limit of 1024", script.GetProperty("lastFault").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task OnOpen_Greets_ClientGetsItFirst()
     {
