@@ -1,0 +1,43 @@
+using WsBalancer.Host.WebSockets;
+
+namespace WsBalancer.Host.Tests.WebSockets;
+
+/// <summary>Records what a pump reports; optional hooks let a test act at a precise point of the run.</summary>
+internal sealed class RecordingEvents : IRelayEvents
+{
+    private readonly Lock _gate = new();
+
+    public List<byte[]> Pings { get; } = [];
+
+    public List<byte[]> Pongs { get; } = [];
+
+    public List<long> Flushes { get; } = [];
+
+    public Action<long>? AfterFlush { get; init; }
+
+    public void OnPing(ReadOnlySpan<byte> payload)
+    {
+        lock (_gate)
+        {
+            Pings.Add(payload.ToArray());
+        }
+    }
+
+    public void OnPong(ReadOnlySpan<byte> payload)
+    {
+        lock (_gate)
+        {
+            Pongs.Add(payload.ToArray());
+        }
+    }
+
+    public void OnFlushed(long messagesFlushed)
+    {
+        lock (_gate)
+        {
+            Flushes.Add(messagesFlushed);
+        }
+
+        AfterFlush?.Invoke(messagesFlushed);
+    }
+}
