@@ -18,6 +18,9 @@ internal enum RelayEnd
     /// <summary>The inbound transport ended inside a frame.</summary>
     InboundTruncated,
 
-    /// <summary>The outbound leg's reader is gone (or its flush was cancelled): nothing more can be forwarded.</summary>
+    /// <summary>
+    /// The outbound leg's reader is gone (or its flush was cancelled): the last batch was not delivered and nothing
+    /// more can be. Reported even when that batch also held an inbound close or error.
+    /// </summary>
     OutboundEnded,
 }

@@ -106,7 +106,8 @@ internal sealed class RelayPump
                 var flush = await _outbound.FlushAsync(cancellationToken);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
-                    return outcome ?? new RelayOutcome(RelayEnd.OutboundEnded, null, null, OutboundMidFrame);
+                    // Wins over an inbound close or error found in the same batch: what came before it was not delivered.
+                    return new RelayOutcome(RelayEnd.OutboundEnded, null, null, OutboundMidFrame);
                 }
 
                 Volatile.Write(ref _messagesFlushed, _messagesWritten);

@@ -63,14 +63,33 @@ internal static class TestFrames
     /// <summary>Decodes a byte stream of whole frames; fails the test on a truncated one.</summary>
     public static List<DecodedFrame> Decode(ReadOnlySpan<byte> bytes)
     {
+        var frames = DecodePrefix(bytes, out var tail);
+        Assert.True(tail == 0, "truncated frame in the output");
+        return frames;
+    }
+
+    /// <summary>Decodes the whole frames at the start of <paramref name="bytes"/>; <paramref name="tailBytes"/> counts the bytes of a cut frame after them.</summary>
+    public static List<DecodedFrame> DecodePrefix(ReadOnlySpan<byte> bytes, out int tailBytes)
+    {
         var frames = new List<DecodedFrame>();
         var at = 0;
-        while (at < bytes.Length)
+        while (true)
         {
+            tailBytes = bytes.Length - at;
+            if (tailBytes < 2)
+            {
+                return frames;
+            }
+
             var b0 = bytes[at];
             var b1 = bytes[at + 1];
             var length = (long)(b1 & 0x7F);
             var header = 2;
+            if (tailBytes < 2 + (length == 126 ? 2 : length == 127 ? 8 : 0) + ((b1 & 0x80) != 0 ? 4 : 0))
+            {
+                return frames;
+            }
+
             if (length == 126)
             {
                 length = BinaryPrimitives.ReadUInt16BigEndian(bytes[(at + 2)..]);
@@ -89,7 +108,11 @@ internal static class TestFrames
                 header += 4;
             }
 
-            Assert.True(at + header + length <= bytes.Length, "truncated frame in the output");
+            if (tailBytes < header + length)
+            {
+                return frames;
+            }
+
             var payload = bytes.Slice(at + header, (int)length).ToArray();
             if (key is not null)
             {
@@ -102,8 +125,6 @@ internal static class TestFrames
             frames.Add(new DecodedFrame((b0 & 0x80) != 0, (b0 >> 4) & 7, b0 & 0x0F, key, payload));
             at += header + (int)length;
         }
-
-        return frames;
     }
 }
 
