@@ -15,12 +15,17 @@ internal sealed class RecordingEvents : IRelayEvents
 
     public Action<long>? AfterFlush { get; init; }
 
+    /// <summary>Gets every event after this recorder (e.g. the <see cref="PongReplies"/> a session would use).</summary>
+    public IRelayEvents? Next { get; set; }
+
     public void OnPing(ReadOnlySpan<byte> payload)
     {
         lock (_gate)
         {
             Pings.Add(payload.ToArray());
         }
+
+        Next?.OnPing(payload);
     }
 
     public void OnPong(ReadOnlySpan<byte> payload)
@@ -29,6 +34,8 @@ internal sealed class RecordingEvents : IRelayEvents
         {
             Pongs.Add(payload.ToArray());
         }
+
+        Next?.OnPong(payload);
     }
 
     public void OnFlushed(long messagesFlushed)
@@ -38,6 +45,7 @@ internal sealed class RecordingEvents : IRelayEvents
             Flushes.Add(messagesFlushed);
         }
 
+        Next?.OnFlushed(messagesFlushed);
         AfterFlush?.Invoke(messagesFlushed);
     }
 }
