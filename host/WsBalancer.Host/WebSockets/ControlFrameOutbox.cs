@@ -41,16 +41,9 @@ internal sealed class ControlFrameOutbox
         }
     }
 
-    internal bool HasPending
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _count > 0;
-            }
-        }
-    }
+    // Read without the lock once per batch: a frame queued just after a false is not lost, because queuing it also
+    // cancels the pump's next read, and the pump checks again after that read.
+    internal bool HasPending => Volatile.Read(ref _count) > 0;
 
     /// <summary>Queues a ping or pong (payload at most 125 bytes; copied).</summary>
     /// <returns>False when the outbox is closing, the payload too long, or the outbox full and the frame is not a pong.</returns>

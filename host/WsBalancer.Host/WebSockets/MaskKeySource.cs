@@ -13,29 +13,29 @@ internal static class MaskKeySource
     private const int BufferBytes = 4096;
 
     [ThreadStatic]
-    private static byte[]? t_buffer;
+    private static byte[]? _threadBuffer;
 
     [ThreadStatic]
-    private static int t_next;
+    private static int _threadNext;
 
     /// <summary>A fresh key, as <see cref="WebSocketMask"/> uses it (wire bytes in memory order).</summary>
     public static uint Next()
     {
-        var buffer = t_buffer;
+        var buffer = _threadBuffer;
         if (buffer is null)
         {
-            buffer = t_buffer = new byte[BufferBytes];
-            t_next = BufferBytes;
+            buffer = _threadBuffer = new byte[BufferBytes];
+            _threadNext = BufferBytes;
         }
 
-        if (t_next >= BufferBytes)
+        if (_threadNext >= BufferBytes)
         {
             RandomNumberGenerator.Fill(buffer);
-            t_next = 0;
+            _threadNext = 0;
         }
 
-        var key = MemoryMarshal.Read<uint>(buffer.AsSpan(t_next, 4));
-        t_next += 4;
+        var key = MemoryMarshal.Read<uint>(buffer.AsSpan(_threadNext, 4));
+        _threadNext += 4;
         return key;
     }
 }

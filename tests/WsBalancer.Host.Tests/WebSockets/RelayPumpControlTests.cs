@@ -90,6 +90,21 @@ public sealed class RelayPumpControlTests
         Assert.Equal(events.Flushes.Order(), events.Flushes);
     }
 
+    [Fact]
+    public async Task RunAsync_ManyFramesInOneRead_FlushesOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var events = new RecordingEvents();
+        var frames = Enumerable.Range(0, 50).Select(i => i % 7 == 0 ? TestFrames.Masked(0x9, new byte[i]) : TestFrames.Masked(0x2, new byte[i * 10])).ToArray();
+
+        var (outcome, output) = await PumpHarness.RunAsync(TestFrames.Concat(frames), PumpHarness.FromClient, PumpHarness.Whole, events, ct);
+
+        Assert.Equal(RelayEnd.InboundEnded, outcome.End);
+
+        Assert.Equal([42L], events.Flushes); // one batch, one flush, all 42 data messages in it
+        Assert.Equal(42, TestFrames.Decode(output).Count);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
