@@ -12,6 +12,12 @@ internal enum RelayEnd
     /// <summary>A close queued in the pump's <see cref="ControlFrameOutbox"/> was written and flushed to the outbound leg.</summary>
     CloseSent,
 
+    /// <summary>
+    /// <see cref="RelayPump.RequestStop"/> was honoured at a message boundary. The inbound reader is left at the
+    /// first frame not consumed, so another pump (towards another backend) can go on from there.
+    /// </summary>
+    Stopped,
+
     /// <summary>The inbound transport ended between frames without a close frame.</summary>
     InboundEnded,
 

@@ -50,6 +50,7 @@ internal sealed class RelayPump
     private bool _validateText;
     private long _messagesWritten;
     private long _messagesFlushed;
+    private int _stopRequested;
 
     public RelayPump(PipeReader inbound, PipeWriter outbound, RelayPumpOptions options, IRelayEvents events)
     {
@@ -69,7 +70,19 @@ internal sealed class RelayPump
 
     private bool OutboundMidFrame => _inFrame && !_headerPending;
 
-    /// <summary>Relays until the inbound peer closes or fails, a queued close is sent, or a transport ends.</summary>
+    /// <summary>
+    /// Asks the pump to end with <see cref="RelayEnd.Stopped"/> at the next message boundary (at once when none is in
+    /// progress): a message that has started is forwarded to its end first, so the outbound leg is left between
+    /// messages and the inbound reader at the first frame of the next one. This is how the session moves a client's
+    /// traffic to another backend without splitting a message. Thread-safe; the pump is woken if it is waiting.
+    /// </summary>
+    public void RequestStop()
+    {
+        Volatile.Write(ref _stopRequested, 1);
+        _inbound.CancelPendingRead();
+    }
+
+    /// <summary>Relays until the inbound peer closes or fails, a queued close is sent, a stop is honoured, or a transport ends. Call once.</summary>
     /// <remarks>Cancellation propagates as <see cref="OperationCanceledException"/>; cancel only to tear the session down.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<RelayOutcome> RunAsync(CancellationToken cancellationToken)
@@ -162,6 +175,12 @@ internal sealed class RelayPump
                 }
 
                 continue;
+            }
+
+            if (!_fragmentation.InMessage && Volatile.Read(ref _stopRequested) != 0)
+            {
+                outcome = new RelayOutcome(RelayEnd.Stopped, null, null, false);
+                break;
             }
 
             if (remaining.IsEmpty)
