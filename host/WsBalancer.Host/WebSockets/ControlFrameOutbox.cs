@@ -106,18 +106,21 @@ internal sealed class ControlFrameOutbox
     }
 
     /// <summary>Writes every waiting frame to <paramref name="writer"/> in queue order (called by the owning pump only).</summary>
+    /// <param name="bytesWritten">Bytes written to <paramref name="writer"/>; 0 when nothing was waiting.</param>
     /// <returns>True when a close was among them: the pump must send nothing more.</returns>
-    internal bool DrainTo(IBufferWriter<byte> writer, bool masked, out bool wroteAny)
+    internal bool DrainTo(IBufferWriter<byte> writer, bool masked, out int bytesWritten)
     {
         lock (_gate)
         {
-            wroteAny = _count > 0;
+            bytesWritten = 0;
             var closeWritten = false;
             for (var i = 0; i < _count; i++)
             {
                 var slot = _slots.AsSpan(i * SlotBytes, SlotBytes);
                 var opcode = (WsOpcode)slot[0];
-                FrameWriter.WriteFrame(writer, opcode, slot.Slice(2, slot[1]), fin: true, masked);
+                var payloadLength = slot[1];
+                FrameWriter.WriteFrame(writer, opcode, slot.Slice(2, payloadLength), fin: true, masked);
+                bytesWritten += FrameWriter.HeaderLength(payloadLength, masked) + payloadLength;
                 closeWritten |= opcode == WsOpcode.Close;
             }
 

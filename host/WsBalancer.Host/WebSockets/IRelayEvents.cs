@@ -17,6 +17,15 @@ internal interface IRelayEvents
     void OnPong(ReadOnlySpan<byte> payload);
 
     /// <summary>
+    /// A whole message (its final frame) was written to the outbound writer; it goes out with the batch's flush.
+    /// <paramref name="messagesWritten"/> counts messages since the pump started; <paramref name="outboundBytes"/> is
+    /// the offset in the outbound byte stream just after this message (control frames from the outbox included).
+    /// A transport that counts the bytes the kernel accepted can tell from it exactly which messages reached the
+    /// socket, which a flush alone does not say (a flush only hands bytes to the transport's pipe).
+    /// </summary>
+    void OnMessageWritten(long messagesWritten, long outboundBytes);
+
+    /// <summary>
     /// A batch was flushed to the outbound leg. <paramref name="messagesFlushed"/> counts, since the pump started,
     /// the whole messages (final frame included) now handed to the outbound transport.
     /// </summary>

@@ -23,5 +23,9 @@ internal sealed class PongReplies : IRelayEvents
 
     public void OnPong(ReadOnlySpan<byte> payload) => Interlocked.Increment(ref _pongsReceived);
 
+    public void OnMessageWritten(long messagesWritten, long outboundBytes)
+    {
+    }
+
     public void OnFlushed(long messagesFlushed) => Volatile.Write(ref _messagesFlushed, messagesFlushed);
 }

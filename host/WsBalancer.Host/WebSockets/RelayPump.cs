@@ -50,6 +50,7 @@ internal sealed class RelayPump
     private bool _validateText;
     private long _messagesWritten;
     private long _messagesFlushed;
+    private long _outboundBytes;
     private int _stopRequested;
 
     public RelayPump(PipeReader inbound, PipeWriter outbound, RelayPumpOptions options, IRelayEvents events)
@@ -104,7 +105,8 @@ internal sealed class RelayPump
                     outcome = new RelayOutcome(RelayEnd.CloseSent, null, null, false);
                 }
 
-                wrote |= drained;
+                _outboundBytes += drained;
+                wrote |= drained > 0;
             }
 
             if (outcome is null && read.IsCompleted)
@@ -172,6 +174,7 @@ internal sealed class RelayPump
                 if (_frame.Fin)
                 {
                     _messagesWritten++;
+                    _events.OnMessageWritten(_messagesWritten, _outboundBytes);
                 }
 
                 continue;
@@ -308,6 +311,7 @@ internal sealed class RelayPump
                 }
 
                 _outbound.Advance(reserve + count);
+                _outboundBytes += reserve + count;
                 _frameOffset += count;
                 _frameRemaining -= count;
                 source = source[count..];
@@ -319,8 +323,9 @@ internal sealed class RelayPump
 
     private void CommitHeaderAlone()
     {
-        var destination = _outbound.GetSpan(FrameHeader.MaxLength);
-        _outbound.Advance(WriteHeader(destination));
+        var length = WriteHeader(_outbound.GetSpan(FrameHeader.MaxLength));
+        _outbound.Advance(length);
+        _outboundBytes += length;
         _headerPending = false;
     }
 

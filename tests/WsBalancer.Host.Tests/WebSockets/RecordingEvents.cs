@@ -38,6 +38,18 @@ internal sealed class RecordingEvents : IRelayEvents
         Next?.OnPong(payload);
     }
 
+    public List<(long Messages, long OutboundBytes)> MessagesWritten { get; } = [];
+
+    public void OnMessageWritten(long messagesWritten, long outboundBytes)
+    {
+        lock (_gate)
+        {
+            MessagesWritten.Add((messagesWritten, outboundBytes));
+        }
+
+        Next?.OnMessageWritten(messagesWritten, outboundBytes);
+    }
+
     public void OnFlushed(long messagesFlushed)
     {
         lock (_gate)

@@ -68,6 +68,10 @@ public sealed class RelayPumpAllocationTests
         {
         }
 
+        public void OnMessageWritten(long messagesWritten, long outboundBytes)
+        {
+        }
+
         public void OnFlushed(long messagesFlushed)
         {
             if (outbound.TryRead(out var read))

@@ -91,6 +91,41 @@ public sealed class RelayPumpControlTests
     }
 
     [Fact]
+    public async Task RunAsync_EachWholeMessage_ReportsItsEndOffsetInTheOutboundStream()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        RelayPump? pump = null;
+        var queued = false;
+        var events = new RecordingEvents { AfterFlush = _ => queued = queued || pump!.Outbox.TryEnqueue(WsOpcode.Pong, "between"u8) };
+        var input = TestFrames.Concat(
+            TestFrames.Masked(0x1, "one"u8),
+            TestFrames.Masked(0x2, new byte[300], fin: false),
+            TestFrames.Masked(0x9, ""u8),
+            TestFrames.Masked(0x0, new byte[70_000]),
+            TestFrames.Masked(0x1, ""u8));
+        var output = new MemoryStream();
+        pump = new RelayPump(new ChunkedPipeReader(input, PumpHarness.Random(77, 5000)), PipeWriter.Create(output), PumpHarness.FromClient, events);
+
+        await pump.RunAsync(ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        var expected = new List<(long, long)>();
+        long offset = 0;
+        foreach (var frame in TestFrames.Decode(output.ToArray()))
+        {
+            var length = frame.Payload.Length;
+            offset += 2 + (length > 65535 ? 8 : length > 125 ? 2 : 0) + 4 + length;
+            if (frame.Fin && frame.Opcode < 0x8)
+            {
+                expected.Add((expected.Count + 1, offset));
+            }
+        }
+
+        Assert.True(queued);
+        Assert.Equal(3, expected.Count);
+        Assert.Equal(expected, events.MessagesWritten);
+    }
+
+    [Fact]
     public async Task RunAsync_ManyFramesInOneRead_FlushesOnce()
     {
         var ct = TestContext.Current.CancellationToken;
