@@ -10,6 +10,10 @@ namespace WsBalancer.Host.WebSockets;
 /// </summary>
 internal static class FrameHeaderParser
 {
+    /// <summary>Parses the header at the start of <paramref name="buffer"/> (which may hold more frames after it).</summary>
+    /// <param name="rules">What the leg's inbound frames must look like.</param>
+    /// <param name="header">The header, when <see cref="FrameParseStatus.Header"/> is returned.</param>
+    /// <param name="error">The close code and reason, when <see cref="FrameParseStatus.Error"/> is returned.</param>
     public static FrameParseStatus TryParse(in ReadOnlySequence<byte> buffer, FrameRules rules, out FrameHeader header, out ProtocolError error)
     {
         var first = buffer.FirstSpan;
@@ -25,6 +29,7 @@ internal static class FrameHeaderParser
         return TryParse(copy[..length], rules, out header, out error);
     }
 
+    /// <inheritdoc cref="TryParse(in ReadOnlySequence{byte}, FrameRules, out FrameHeader, out ProtocolError)"/>
     public static FrameParseStatus TryParse(ReadOnlySpan<byte> bytes, FrameRules rules, out FrameHeader header, out ProtocolError error)
     {
         header = default;

@@ -16,7 +16,8 @@ namespace WsBalancer.Host.WebSockets;
 /// <para>
 /// Strictness: everything valid before an error is forwarded and flushed, and the error is found on the first
 /// byte that shows it. Text is validated on its unmasked bytes in the outbound buffer before they are committed
-/// (then masked with the outbound key), so invalid UTF-8 stops the frame where it arrives. A frame's header is
+/// (then masked with the outbound key), so invalid UTF-8 stops the frame where it arrives and no scratch buffer
+/// is needed. A frame's header is
 /// committed together with its first valid payload piece: a frame rejected on its first piece leaves the
 /// outbound leg at a frame boundary, where the session can still send a close.
 /// </para>
