@@ -1,0 +1,348 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace WsBalancer.Host.WebSockets;
+
+/// <summary>
+/// Relays one direction of a WebSocket session frame by frame, without re-framing: per read it parses every
+/// frame in the buffer, validates it as the endpoint must (RFC 6455 §5, §8.1), forwards data frames, and
+/// flushes the outbound writer once. Payloads go out as they arrive, so a large frame never waits whole in
+/// memory: unmasked inbound to unmasked outbound is a plain copy (the backend's bytes reach the client as they
+/// were), masked inbound is re-keyed in the same pass (<c>payload ^ (oldKey ^ newKey)</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Strictness: everything valid before an error is forwarded and flushed, and the error is found on the first
+/// byte that shows it. Text is validated on its unmasked bytes in the outbound buffer before they are committed
+/// (then masked with the outbound key), so invalid UTF-8 stops the frame where it arrives and no scratch buffer
+/// is needed. A frame's header is
+/// committed together with its first valid payload piece: a frame rejected on its first piece leaves the
+/// outbound leg at a frame boundary, where the session can still send a close.
+/// </para>
+/// <para>
+/// Control frames are consumed, never forwarded: pings and pongs go to <see cref="IRelayEvents"/>, a close ends
+/// the pump (the session decides what to send). Frames others want sent on the outbound leg go through
+/// <see cref="Outbox"/>. Compressed messages (permessage-deflate, RFC 7692) are forwarded without UTF-8
+/// validation: that would take inflating them; the session uses the relay for them only when both legs
+/// negotiated the same parameters.
+/// </para>
+/// <para>
+/// Memory: the pump holds no buffer of its own (control payloads are copied to the stack), so an idle leg costs
+/// only its pipes; per frame it allocates nothing.
+/// </para>
+/// </remarks>
+internal sealed class RelayPump
+{
+    private readonly PipeReader _inbound;
+    private readonly PipeWriter _outbound;
+    private readonly RelayPumpOptions _options;
+    private readonly IRelayEvents _events;
+
+    private MessageFragmentation _fragmentation;
+    private Utf8Validator _utf8;
+    private FrameHeader _frame;    // the data frame being forwarded
+    private long _frameRemaining;  // of its payload, still to forward
+    private long _frameOffset;     // of its payload, forwarded so far (picks the mask key byte)
+    private uint _outboundKey;
+    private bool _inFrame;
+    private bool _headerPending;   // its header is not committed yet (it goes with the first valid piece)
+    private bool _validateText;
+    private long _messagesWritten;
+    private long _messagesFlushed;
+    private long _outboundBytes;
+    private int _stopRequested;
+
+    public RelayPump(PipeReader inbound, PipeWriter outbound, RelayPumpOptions options, IRelayEvents events)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxMessageBytes);
+        _inbound = inbound;
+        _outbound = outbound;
+        _options = options;
+        _events = events;
+        Outbox = new ControlFrameOutbox(inbound);
+    }
+
+    /// <summary>Control frames to send on the outbound leg (pongs for the opposite leg's pings, keep-alive pings, the session's close).</summary>
+    public ControlFrameOutbox Outbox { get; }
+
+    /// <summary>Whole messages flushed to the outbound leg so far.</summary>
+    public long MessagesFlushed => Volatile.Read(ref _messagesFlushed);
+
+    private bool OutboundMidFrame => _inFrame && !_headerPending;
+
+    /// <summary>
+    /// Asks the pump to end with <see cref="RelayEnd.Stopped"/> at the next message boundary (at once when none is in
+    /// progress): a message that has started is forwarded to its end first, so the outbound leg is left between
+    /// messages and the inbound reader at the first frame of the next one. This is how the session moves a client's
+    /// traffic to another backend without splitting a message. Thread-safe; the pump is woken if it is waiting.
+    /// </summary>
+    public void RequestStop()
+    {
+        Volatile.Write(ref _stopRequested, 1);
+        _inbound.CancelPendingRead();
+    }
+
+    /// <summary>Relays until the inbound peer closes or fails, a queued close is sent, a stop is honoured, or a transport ends. Call once.</summary>
+    /// <remarks>Cancellation propagates as <see cref="OperationCanceledException"/>; cancel only to tear the session down.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<RelayOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await _inbound.ReadAsync(cancellationToken);
+            var buffer = read.Buffer;
+            var outcome = ProcessBatch(buffer, out var consumed, out var wrote);
+            var leftover = !buffer.Slice(consumed).IsEmpty;
+            // Nothing more can be parsed from what is left (a partial header or control frame): examine it all,
+            // so the next read waits for new bytes.
+            _inbound.AdvanceTo(consumed, outcome is null ? buffer.End : consumed);
+
+            if (outcome is null && !OutboundMidFrame && Outbox.HasPending)
+            {
+                if (Outbox.DrainTo(_outbound, _options.MaskOutbound, out var drained))
+                {
+                    outcome = new RelayOutcome(RelayEnd.CloseSent, null, null, false);
+                }
+
+                _outboundBytes += drained;
+                wrote |= drained > 0;
+            }
+
+            if (outcome is null && read.IsCompleted)
+            {
+                outcome = _inFrame || leftover || _fragmentation.InMessage
+                    ? new RelayOutcome(RelayEnd.InboundTruncated, null, null, OutboundMidFrame)
+                    : new RelayOutcome(RelayEnd.InboundEnded, null, null, false);
+            }
+
+            if (wrote)
+            {
+                var flush = await _outbound.FlushAsync(cancellationToken);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    // Wins over an inbound close or error found in the same batch: what came before it was not delivered.
+                    return new RelayOutcome(RelayEnd.OutboundEnded, null, null, OutboundMidFrame);
+                }
+
+                Volatile.Write(ref _messagesFlushed, _messagesWritten);
+                _events.OnFlushed(_messagesWritten);
+            }
+
+            if (outcome is { } end)
+            {
+                return end;
+            }
+        }
+    }
+
+    /// <summary>Parses and forwards every complete frame (and every available payload byte) in <paramref name="buffer"/>.</summary>
+    /// <returns>Null to go on reading, or how the pump ends.</returns>
+    private RelayOutcome? ProcessBatch(in ReadOnlySequence<byte> buffer, out SequencePosition consumed, out bool wrote)
+    {
+        Span<byte> control = stackalloc byte[125];
+        var remaining = buffer;
+        wrote = false;
+        RelayOutcome? outcome = null;
+        while (true)
+        {
+            if (_inFrame)
+            {
+                if (_frameRemaining > 0)
+                {
+                    if (remaining.IsEmpty)
+                    {
+                        break;
+                    }
+
+                    var piece = remaining.Slice(0, Math.Min(_frameRemaining, remaining.Length));
+                    if (!TryForwardPayload(piece, out var payloadError))
+                    {
+                        outcome = Failed(payloadError);
+                        break;
+                    }
+
+                    wrote = true;
+                    remaining = remaining.Slice(piece.End);
+                    if (_frameRemaining > 0)
+                    {
+                        break;
+                    }
+                }
+
+                _inFrame = false;
+                if (_frame.Fin)
+                {
+                    _messagesWritten++;
+                    _events.OnMessageWritten(_messagesWritten, _outboundBytes);
+                }
+
+                continue;
+            }
+
+            if (!_fragmentation.InMessage && Volatile.Read(ref _stopRequested) != 0)
+            {
+                outcome = new RelayOutcome(RelayEnd.Stopped, null, null, false);
+                break;
+            }
+
+            if (remaining.IsEmpty)
+            {
+                break;
+            }
+
+            var status = FrameHeaderParser.TryParse(remaining, _options.Inbound, out var header, out var error);
+            if (status == FrameParseStatus.NeedMoreData)
+            {
+                break;
+            }
+
+            if (status == FrameParseStatus.Error)
+            {
+                outcome = Failed(error);
+                break;
+            }
+
+            if (header.IsControl)
+            {
+                // A control frame is handled whole (at most 139 bytes on the wire), once all of it has arrived.
+                var frameLength = header.HeaderLength + header.PayloadLength;
+                if (remaining.Length < frameLength)
+                {
+                    break;
+                }
+
+                var payload = control[..(int)header.PayloadLength];
+                remaining.Slice(header.HeaderLength, header.PayloadLength).CopyTo(payload);
+                WebSocketMask.Apply(payload, header.MaskKey, 0);
+                remaining = remaining.Slice(frameLength);
+                if (header.Opcode == WsOpcode.Ping)
+                {
+                    _events.OnPing(payload);
+                }
+                else if (header.Opcode == WsOpcode.Pong)
+                {
+                    _events.OnPong(payload);
+                }
+                else
+                {
+                    outcome = OnClose(payload);
+                    break;
+                }
+
+                continue;
+            }
+
+            if (!_fragmentation.TryStartFrame(header, _options.MaxMessageBytes, out var startsMessage, out error))
+            {
+                outcome = Failed(error);
+                break;
+            }
+
+            if (startsMessage)
+            {
+                _utf8.Reset();
+            }
+
+            _validateText = _fragmentation.IsText && !_fragmentation.IsCompressed;
+            if (header.PayloadLength == 0 && header.Fin && _validateText && !_utf8.IsComplete)
+            {
+                outcome = Failed(ProtocolError.InvalidData("text message ends inside a code point"));
+                break;
+            }
+
+            remaining = remaining.Slice(header.HeaderLength);
+            _frame = header;
+            _frameRemaining = header.PayloadLength;
+            _frameOffset = 0;
+            _outboundKey = _options.MaskOutbound ? MaskKeySource.Next() : 0u;
+            _inFrame = true;
+            _headerPending = true;
+            if (header.PayloadLength == 0)
+            {
+                CommitHeaderAlone();
+                wrote = true;
+            }
+        }
+
+        consumed = remaining.Start;
+        return outcome;
+    }
+
+    /// <summary>Forwards the next payload bytes of the current frame (at most what it has left).</summary>
+    private bool TryForwardPayload(in ReadOnlySequence<byte> piece, out ProtocolError error)
+    {
+        error = default;
+        foreach (var segment in piece)
+        {
+            var source = segment.Span;
+            while (!source.IsEmpty)
+            {
+                var reserve = _headerPending ? FrameWriter.HeaderLength(_frame.PayloadLength, _options.MaskOutbound) : 0;
+                var destination = _outbound.GetSpan(reserve + 1);
+                var count = Math.Min(destination.Length - reserve, source.Length);
+                var payload = destination.Slice(reserve, count);
+                if (_validateText)
+                {
+                    WebSocketMask.Apply(source[..count], payload, _frame.MaskKey, _frameOffset);
+                    if (!_utf8.TryAdvance(payload))
+                    {
+                        error = ProtocolError.InvalidData("invalid UTF-8 in a text message");
+                        return false;
+                    }
+
+                    if (_frame.Fin && count == _frameRemaining && !_utf8.IsComplete)
+                    {
+                        error = ProtocolError.InvalidData("text message ends inside a code point");
+                        return false;
+                    }
+
+                    WebSocketMask.Apply(payload, _outboundKey, _frameOffset);
+                }
+                else
+                {
+                    WebSocketMask.Apply(source[..count], payload, _frame.MaskKey ^ _outboundKey, _frameOffset);
+                }
+
+                if (reserve > 0)
+                {
+                    WriteHeader(destination);
+                    _headerPending = false;
+                }
+
+                _outbound.Advance(reserve + count);
+                _outboundBytes += reserve + count;
+                _frameOffset += count;
+                _frameRemaining -= count;
+                source = source[count..];
+            }
+        }
+
+        return true;
+    }
+
+    private void CommitHeaderAlone()
+    {
+        var length = WriteHeader(_outbound.GetSpan(FrameHeader.MaxLength));
+        _outbound.Advance(length);
+        _outboundBytes += length;
+        _headerPending = false;
+    }
+
+    // With minimal length encoding enforced on input, the rewritten header of an unmasked frame is the original byte for byte.
+    private int WriteHeader(Span<byte> destination) =>
+        FrameWriter.WriteHeader(destination, _frame.Fin, _frame.Rsv, _frame.Opcode, _frame.PayloadLength, _options.MaskOutbound, _outboundKey);
+
+    private RelayOutcome OnClose(ReadOnlySpan<byte> payload)
+    {
+        if (!ClosePayload.TryRead(payload, out var status, out var reason, out var error))
+        {
+            return Failed(error);
+        }
+
+        return new RelayOutcome(RelayEnd.PeerClosed, status, reason.IsEmpty ? null : Encoding.UTF8.GetString(reason), false);
+    }
+
+    private RelayOutcome Failed(ProtocolError error) => new(RelayEnd.ProtocolError, error.CloseStatus, error.Reason, OutboundMidFrame);
+}
