@@ -52,13 +52,14 @@ internal static class ScriptEngineFactory
             // Never AllowClr(): interop stays off, so System, importNamespace and friends do not exist.
             options.Strict()
                 .AllowClrWrite(false)
-                .TimeoutInterval(limits.Timeout)
                 .MaxStatements(limits.MaxStatements)
                 .LimitMemory(limits.MaxMemoryBytes)
                 .LimitRecursion(limits.MaxRecursionDepth)
                 .RegexTimeoutInterval(limits.RegexTimeout)
                 .DisableStringCompilation()
                 .MaxArraySize(JintGuards.MaxElements(limits))
+                // The time limit is the budget's, not Jint's TimeoutInterval: it tells a slow script from a thread that
+                // was not running (a busy machine, a collection), and costs no timer per call.
                 .Constraint(budget);
 
             // LimitRecursion counts script frames only; recursion through getters, coercions, proxies or built-ins
@@ -164,16 +165,24 @@ internal static class ScriptEngineFactory
 /// </remarks>
 internal sealed class ScriptCallBudget : Constraint
 {
+    /// <summary>How many times its time limit a call may last on the wall clock while its thread was not running it.</summary>
+    public const int WallClockAllowance = 4;
+
     private readonly long _timeoutTicks;
+    private readonly long _timeoutNanoseconds;
     private readonly CancellationToken _engineToken;
     private CancellationToken _callToken;
     private long _deadline; // Stopwatch timestamp; 0 while no bracket is open
+    private long _entryDeadline; // Stopwatch timestamp of the current entry's limit
+    private long _wallLimit; // Stopwatch timestamp past which the call ends whatever its CPU time
+    private long _cpuAtLastExpiry = -1; // thread CPU nanoseconds when a deadline last passed in this call
     private long _allocatedAtEntry;
     private int _entryThread;
 
     internal ScriptCallBudget(ScriptLimits limits, CancellationToken engineToken)
     {
         _timeoutTicks = (long) (limits.Timeout.Ticks * ((double) Stopwatch.Frequency / TimeSpan.TicksPerSecond));
+        _timeoutNanoseconds = limits.Timeout.Ticks * 100;
         _engineToken = engineToken;
         MaxMemoryBytes = limits.MaxMemoryBytes;
     }
@@ -214,8 +223,10 @@ internal sealed class ScriptCallBudget : Constraint
         _engineToken.ThrowIfCancellationRequested();
         cancellationToken.ThrowIfCancellationRequested();
         _callToken = cancellationToken;
+        _cpuAtLastExpiry = ThreadCpuTime.Nanoseconds();
         var deadline = Stopwatch.GetTimestamp() + _timeoutTicks;
         _deadline = deadline == 0 ? 1 : deadline;
+        _wallLimit = deadline + ((WallClockAllowance - 1) * _timeoutTicks);
         return new CallScope(this);
     }
 
@@ -234,11 +245,50 @@ internal sealed class ScriptCallBudget : Constraint
         _engineToken.ThrowIfCancellationRequested();
         _callToken.ThrowIfCancellationRequested();
 
-        var deadline = _deadline;
-        if (deadline != 0 && Stopwatch.GetTimestamp() >= deadline)
+        var bracket = _deadline != 0;
+        var deadline = bracket ? _deadline : _entryDeadline;
+        var now = Stopwatch.GetTimestamp();
+        if (deadline != 0 && now >= deadline && (now >= _wallLimit || !Extended(now, bracket)))
         {
             throw new TimeoutException("The script call ran past its time budget.");
         }
+    }
+
+    /// <summary>
+    /// A deadline passed: true (and a new deadline one limit away) when the thread spent less than half of the last
+    /// limit's span running, so the time went to other threads or a collection, not to the script. The thread's CPU
+    /// time costs a system call, so an entry does not read it when it starts: its first expiry only takes the reading
+    /// and grants one more span, and the span after it decides (a bracket reads it when it opens). A busy machine
+    /// must not make a filter break its limits (and be quarantined for every session); a script that keeps the CPU
+    /// is stopped after at most twice its limit of CPU time, and any call after <see cref="WallClockAllowance"/> times
+    /// it on the wall clock (the engine's own time limit).
+    /// </summary>
+    private bool Extended(long now, bool bracket)
+    {
+        var cpu = ThreadCpuTime.Nanoseconds();
+        if (cpu < 0 || Environment.CurrentManagedThreadId != _entryThread)
+        {
+            return false;
+        }
+
+        var previous = _cpuAtLastExpiry;
+        _cpuAtLastExpiry = cpu;
+        if (previous >= 0 && cpu - previous >= _timeoutNanoseconds / 2)
+        {
+            return false;
+        }
+
+        var next = now + _timeoutTicks;
+        if (bracket)
+        {
+            _deadline = next;
+        }
+        else
+        {
+            _entryDeadline = next;
+        }
+
+        return true;
     }
 
     /// <summary>Called by Jint at every top-level entry and exit: restarts the allocation baseline.</summary>
@@ -246,6 +296,13 @@ internal sealed class ScriptCallBudget : Constraint
     {
         _entryThread = Environment.CurrentManagedThreadId;
         _allocatedAtEntry = GC.GetAllocatedBytesForCurrentThread();
+        var deadline = Stopwatch.GetTimestamp() + _timeoutTicks;
+        _entryDeadline = deadline == 0 ? 1 : deadline;
+        if (_deadline == 0)
+        {
+            _cpuAtLastExpiry = -1; // inside a bracket, the reading taken when it opened stands
+            _wallLimit = deadline + ((WallClockAllowance - 1) * _timeoutTicks);
+        }
     }
 
     /// <summary>Ends the call when disposed: <c>using (budget.Begin(token)) { … }</c>.</summary>

@@ -186,26 +186,89 @@ public sealed class ScriptEngineFactoryTests
     [Fact]
     public void Begin_SeveralEntries_ShareOneTimeBudget()
     {
-        // Only time should end this call (Date.now() allocates), and the time limit leaves room for scheduling noise.
-        var limits = ScriptLimits.Default with { Timeout = TimeSpan.FromSeconds(1), MaxStatements = 1_000_000_000, MaxMemoryBytes = 1L << 30 };
+        // Only time should end this call (Date.now() allocates). Each entry alone stays well under the time limit; the
+        // bracket ends them all once their CPU time passes twice the limit, or their wall time four times it (on a
+        // busy machine the thread gets less CPU than wall time, and the budget grants the difference).
+        var limits = ScriptLimits.Default with { Timeout = TimeSpan.FromMilliseconds(400), MaxStatements = 1_000_000_000, MaxMemoryBytes = 1L << 30 };
         var engine = Create(limits);
         engine.Execute("function spin(ms) { var end = Date.now() + ms; while (Date.now() < end) {} return ms; }");
-        var third = limits.Timeout.TotalMilliseconds * 0.4;
-
-        // Each entry alone stays under the per-entry timeout; together they overrun the bracket.
+        var half = limits.Timeout.TotalMilliseconds / 2;
         var budget = ScriptCallBudget.Of(engine);
         var stopwatch = Stopwatch.StartNew();
-        ScriptFault fault;
+        ScriptFault? fault = null;
+        var entries = 0;
         using (budget.Begin(TestContext.Current.CancellationToken))
         {
-            engine.Invoke("spin", third);
-            engine.Invoke("spin", third);
-            fault = Fault(() => engine.Invoke("spin", third));
+            while (fault is null && entries < 3 * ScriptCallBudget.WallClockAllowance)
+            {
+                entries++;
+                try
+                {
+                    engine.Invoke("spin", half);
+                }
+                catch (Exception ex)
+                {
+                    fault = ScriptFault.Classify(ex);
+                }
+            }
         }
 
+        Assert.Equal(ScriptFaultKind.Timeout, fault?.Kind);
+        Assert.InRange(entries, 3, (2 * ScriptCallBudget.WallClockAllowance) + 1);
+        Assert.InRange(stopwatch.Elapsed, limits.Timeout, (limits.Timeout * ScriptCallBudget.WallClockAllowance) + (limits.Timeout * 2));
+        Assert.Equal(half, engine.Invoke("spin", half).AsNumber());
+    }
+
+    // A host function that keeps the thread from running the script, as a busy machine or a collection would.
+    private static Engine WithPause(ScriptLimits limits, TimeSpan pause)
+    {
+        var engine = Create(limits);
+        engine.SetValue("pause", new Jint.Runtime.Interop.ClrFunction(engine, "pause", (_, _) =>
+        {
+            Thread.Sleep(pause);
+            return JsValue.Undefined;
+        }));
+        return engine;
+    }
+
+    [Fact]
+    public void TimeLimit_ThreadNotRunningTheScript_NotCountedAgainstIt()
+    {
+        if (!ThreadCpuTime.IsSupported)
+        {
+            Assert.Fail("this platform has no per-thread CPU clock; the time limit is wall-clock there");
+        }
+
+        var limits = JintGuardsTests.Relaxed with { Timeout = TimeSpan.FromMilliseconds(200) };
+        var engine = WithPause(limits, limits.Timeout * 1.5);
+
+        var result = engine.Evaluate("pause(); let x = 0; for (let i = 0; i < 1000; i++) x++; x");
+
+        Assert.Equal(1000, result.AsNumber());
+    }
+
+    [Fact]
+    public void TimeLimit_ScriptKeepsTheCpuAfterAPause_StoppedWithinTwiceItsLimitOfCpu()
+    {
+        var limits = JintGuardsTests.Relaxed with { Timeout = TimeSpan.FromMilliseconds(200), MaxStatements = 1_000_000_000, MaxMemoryBytes = 1L << 30 };
+        var engine = WithPause(limits, limits.Timeout * 1.5);
+        var stopwatch = Stopwatch.StartNew();
+
+        var fault = Fault(() => engine.Evaluate("pause(); while (true) {}"));
+
         Assert.Equal(ScriptFaultKind.Timeout, fault.Kind);
-        Assert.InRange(stopwatch.Elapsed, limits.Timeout, limits.Timeout * 5);
-        Assert.Equal(third, engine.Invoke("spin", third).AsNumber());
+        Assert.InRange(stopwatch.Elapsed, limits.Timeout, limits.Timeout * (ScriptCallBudget.WallClockAllowance + 2));
+    }
+
+    [Fact]
+    public void TimeLimit_ThreadKeptAwayPastTheWallClockAllowance_Stopped()
+    {
+        var limits = JintGuardsTests.Relaxed with { Timeout = TimeSpan.FromMilliseconds(100) };
+        var engine = WithPause(limits, limits.Timeout * 1.5);
+
+        var fault = Fault(() => engine.Evaluate("for (let i = 0; i < 4; i++) pause(); let x = 0; for (let i = 0; i < 1000; i++) x++; x"));
+
+        Assert.Equal(ScriptFaultKind.Timeout, fault.Kind);
     }
 
     [Fact]
