@@ -7,7 +7,8 @@ import { createSessions } from './views/sessions.js';
 import { createPlugins } from './views/plugins.js';
 import { createScripts } from './views/scripts.js';
 
-const POLL_MS = 2000;
+// Under the 2 s the views promise, so a new session or a state change is on screen within 2 s of happening.
+const POLL_MS = 1500;
 const $ = (id) => document.getElementById(id);
 
 const app = {
