@@ -18,6 +18,7 @@ export function logAction(action, outcome, curl) {
     curl ? h('code', { class: 'curl', text: curl }) : null,
     curl ? h('button', { type: 'button', class: 'quiet', onclick: () => copy(curl), text: 'Copy curl' }) : null);
   log.prepend(entry);
+  document.getElementById('activity-empty').hidden = true;
   while (log.children.length > MAX_ENTRIES) log.lastElementChild.remove();
   document.getElementById('last-result').textContent = `${action}: ${outcome.message}`;
 }

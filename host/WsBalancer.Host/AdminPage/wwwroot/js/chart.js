@@ -26,6 +26,7 @@ export function niceMax(value) {
 
 /**
  * Draws series = [{ className: 'series-1', points: [{ t: ms, v: number }] }] over the window ending at now.
+ * windowMs: the span shown (the overview grows it from one minute to 15 as the page collects samples).
  * Text alternative: the caller's aria-label plus a <title> with the latest values.
  */
 export function drawChart(svg, series, { windowMs, now = Date.now(), summary }) {
@@ -43,9 +44,10 @@ export function drawChart(svg, series, { windowMs, now = Date.now(), summary }) 
     label.textContent = String(Number(value.toFixed(2)));
     svg.append(label);
   }
-  for (const minutesAgo of [15, 10, 5, 0]) {
-    const label = node('text', { class: 'axis-label', x: x(now - minutesAgo * 60000), y: HEIGHT - 4, 'text-anchor': minutesAgo === 15 ? 'start' : minutesAgo === 0 ? 'end' : 'middle' });
-    label.textContent = minutesAgo === 0 ? 'now' : `-${minutesAgo} min`;
+  for (const part of [3, 2, 1, 0]) {
+    const ago = (windowMs * part) / 3;
+    const label = node('text', { class: 'axis-label', x: x(now - ago), y: HEIGHT - 4, 'text-anchor': part === 3 ? 'start' : part === 0 ? 'end' : 'middle' });
+    label.textContent = ago === 0 ? 'now' : ago < 120000 ? `-${Math.round(ago / 1000)} s` : `-${Math.round(ago / 60000)} min`;
     svg.append(label);
   }
   for (const line of series) {

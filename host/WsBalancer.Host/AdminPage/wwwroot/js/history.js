@@ -1,6 +1,7 @@
 // The last 15 minutes of overview samples, kept in the page (nothing is stored server-side), and the rates between them.
 
 export const WINDOW_MS = 15 * 60 * 1000;
+const MIN_SPAN_MS = 60 * 1000;
 
 export class StatsHistory {
   constructor() {
@@ -26,6 +27,12 @@ export class StatsHistory {
     this.samples.push(sample);
     while (this.samples.length > 0 && this.samples[0].t < at - WINDOW_MS) this.samples.shift();
     return sample;
+  }
+
+  /** The span the charts show: what the page has seen, at least a minute, at most the 15 minutes it keeps. */
+  span(now = Date.now()) {
+    const first = this.samples[0]?.t ?? now;
+    return Math.min(WINDOW_MS, Math.max(MIN_SPAN_MS, now - first));
   }
 
   latest() {

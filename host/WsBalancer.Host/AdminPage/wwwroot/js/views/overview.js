@@ -2,7 +2,7 @@
 import { h, rerender, badge } from '../dom.js';
 import { formatInteger, formatDecimal } from '../format.js';
 import { drawChart } from '../chart.js';
-import { StatsHistory, WINDOW_MS } from '../history.js';
+import { StatsHistory } from '../history.js';
 
 export function createOverview(app) {
   const history = new StatsHistory();
@@ -48,15 +48,16 @@ export function createOverview(app) {
       tile('sent', 'Messages/s to clients', formatDecimal(latest?.sent)),
       tile('failovers', 'Failovers, last 5 min', formatInteger(stats.failoversLast5m), `${formatInteger(stats.failoversTotal)} since start`));
     const points = history.samples;
+    const windowMs = history.span();
     drawChart(document.getElementById('chart-sessions'),
       [{ className: 'series-1', points: points.map((p) => ({ t: p.t, v: p.sessions })) }],
-      { windowMs: WINDOW_MS, summary: `Live sessions now: ${formatInteger(stats.sessions)}` });
+      { windowMs, summary: `Live sessions now: ${formatInteger(stats.sessions)}` });
     drawChart(document.getElementById('chart-messages'),
       [
         { className: 'series-1', points: points.map((p) => ({ t: p.t, v: p.received })) },
         { className: 'series-2', points: points.map((p) => ({ t: p.t, v: p.sent })) },
       ],
-      { windowMs: WINDOW_MS, summary: `Messages per second now: ${formatDecimal(latest?.received)} from clients, ${formatDecimal(latest?.sent)} to clients` });
+      { windowMs, summary: `Messages per second now: ${formatDecimal(latest?.received)} from clients, ${formatDecimal(latest?.sent)} to clients` });
     ensureLegend();
   }
 
