@@ -6,7 +6,6 @@ using static Microsoft.Playwright.Assertions;
 namespace WsBalancer.Browser.Tests;
 
 /// <summary>The backends view: add, disable, enable, reset, delete through the page, each checked in /backend/list.</summary>
-[Collection(BrowserCollection.Name)]
 public sealed class BackendViewTests(BrowserFixture browser)
 {
     [Fact]

@@ -5,7 +5,6 @@ using static Microsoft.Playwright.Assertions;
 namespace WsBalancer.Browser.Tests;
 
 /// <summary>A plugin that does not load and a script that does not parse stand out in their lists, with their error.</summary>
-[Collection(BrowserCollection.Name)]
 public sealed class BrokenItemsTests(BrowserFixture browser) : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("wsbalancer-browser-").FullName;

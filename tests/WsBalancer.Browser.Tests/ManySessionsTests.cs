@@ -14,7 +14,7 @@ namespace WsBalancer.Browser.Tests;
 /// answered quickly. The balancer runs as its own process: each session holds four sockets (client, frontend leg,
 /// backend leg, backend), more than one process may open under a common 20 000 descriptor limit.
 /// </summary>
-[Collection(BrowserCollection.Name)]
+[Collection(TimedCollection.Name)]
 public sealed class ManySessionsTests(BrowserFixture browser) : IDisposable
 {
     private const int Sessions = 5_000;
@@ -31,6 +31,8 @@ public sealed class ManySessionsTests(BrowserFixture browser) : IDisposable
     public async Task FiveThousandSessions_ViewPagedAndSearchable_EachListAnsweredQuickly()
     {
         var ct = TestContext.Current.CancellationToken;
+        var limit = OpenFilesLimit();
+        Assert.True(limit >= 2 * Sessions + 2_000, $"the open-files limit is {limit}: this test needs {2 * Sessions + 2_000} (./test.sh raises ulimit -n to the hard limit)");
         await using var backend = await TestBackend.StartAsync("b1", ct);
         await using var balancer = HostProcess.Start(
         [
@@ -98,6 +100,14 @@ public sealed class ManySessionsTests(BrowserFixture browser) : IDisposable
         Assert.True(slow.Count == 0, $"/session/list answers over {ListAnswerBound.TotalMilliseconds} ms: " + string.Join(", ", slow.Select(t => $"{t.Url} {t.Milliseconds:F0} ms")));
         Assert.DoesNotContain(timings, t => t.Url.EndsWith("/session/list", StringComparison.Ordinal)); // the page never asks for all sessions
         session.AssertNoProblems();
+    }
+
+    /// <summary>This process's soft limit on open files, from /proc (the runtime has raised it to the hard limit).</summary>
+    private static long OpenFilesLimit()
+    {
+        var line = File.ReadLines("/proc/self/limits").Single(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+        var soft = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+        return soft == "unlimited" ? long.MaxValue : long.Parse(soft, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task MeasureAsync(IResponse response, ConcurrentQueue<(string, double)> timings)

@@ -6,7 +6,6 @@ using static Microsoft.Playwright.Assertions;
 namespace WsBalancer.Browser.Tests;
 
 /// <summary>The page loads clean: no console error, no CSP violation, nothing serious for axe, in both themes and widths.</summary>
-[Collection(BrowserCollection.Name)]
 public sealed class PageLoadTests(BrowserFixture browser)
 {
     private static readonly (string View, string Link)[] Views =

@@ -5,7 +5,6 @@ using static Microsoft.Playwright.Assertions;
 namespace WsBalancer.Browser.Tests;
 
 /// <summary>Screenshots of the overview, backends and sessions views in both themes, left in the test output folder.</summary>
-[Collection(BrowserCollection.Name)]
 public sealed class ScreenshotTests(BrowserFixture browser)
 {
     [Theory]

@@ -6,7 +6,7 @@ using static Microsoft.Playwright.Assertions;
 namespace WsBalancer.Browser.Tests;
 
 /// <summary>The sessions view with real WebSocket clients: a session shows up, fails over, is aborted; pause and resume.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(TimedCollection.Name)]
 public sealed class SessionViewTests(BrowserFixture browser)
 {
     [Fact]

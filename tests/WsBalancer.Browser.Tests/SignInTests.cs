@@ -6,7 +6,6 @@ using static Microsoft.Playwright.Assertions;
 namespace WsBalancer.Browser.Tests;
 
 /// <summary>Sign-in with the admin or the read-only token, a wrong token, a 401 mid-session, and what a reader may do.</summary>
-[Collection(BrowserCollection.Name)]
 public sealed class SignInTests(BrowserFixture browser)
 {
     private static readonly Faker Faker = new();
