@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -8,12 +6,18 @@ using WsBalancer.Host.Configuration;
 namespace WsBalancer.Host.Admin;
 
 /// <summary>
-/// The admin plane's guard: an optional bearer token on every endpoint but <c>/health</c>, and a refusal to
-/// start an admin listener reachable from other machines without one.
+/// The admin plane's guard: optional bearer tokens (admin, and read-only) on every endpoint but <c>/health</c> and the
+/// web page's files, and a refusal to start an admin listener reachable from other machines without the admin token.
 /// </summary>
 internal static class AdminAccess
 {
-    /// <summary>Refuses an admin listener off loopback with no token, unless the operator said it is fine.</summary>
+    /// <summary>The reason of the 403 a read-only token gets on anything but GET.</summary>
+    public const string ReadOnlyReason = "ReadOnlyToken";
+
+    /// <summary>
+    /// Refuses an admin listener off loopback with no admin token, unless the operator said it is fine. A read-only
+    /// token does not count: it protects no action.
+    /// </summary>
     /// <exception cref="ConfigurationErrorException">The admin API would be open to the network.</exception>
     public static void EnsureSafe(ServerSettings settings)
     {
@@ -26,29 +30,46 @@ internal static class AdminAccess
         }
     }
 
-    /// <summary>Requires <c>Authorization: Bearer &lt;token&gt;</c> when a token is configured.</summary>
-    public static void UseAdminToken(this IApplicationBuilder app, string? token, ILogger logger)
+    /// <summary>
+    /// Requires <c>Authorization: Bearer &lt;token&gt;</c> when a token is configured: the admin token for everything, the
+    /// read-only token for GET and HEAD only (403 otherwise). <c>/health</c> and the web page's files need none.
+    /// </summary>
+    public static void UseAdminToken(this IApplicationBuilder app, AdminCredentials credentials, Func<PathString, bool> isPagePath, ILogger logger)
     {
-        if (token is null)
+        if (!credentials.Required)
         {
             return;
         }
 
-        // Hashing both sides gives equal lengths, so the comparison time says nothing about the token.
-        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(token));
         app.Use(async (context, next) =>
         {
-            if (context.Request.Path.Equals("/health", StringComparison.Ordinal) || IsAuthorized(context.Request, expected))
+            var request = context.Request;
+            var (verdict, role) = AdminAuthorization.Decide(credentials, request.Method, request.Path, request.Headers.Authorization.ToString(), isPagePath);
+            switch (verdict)
             {
-                await next(context);
-                return;
+                case AdminVerdict.Allowed:
+                    context.Items[typeof(AdminRole)] = role;
+                    await next(context);
+                    return;
+                case AdminVerdict.Public:
+                    await next(context);
+                    return;
+                case AdminVerdict.ReadOnly:
+                    AdminLog.ReadOnlyRefused(logger, request.Method, request.Path, context.Connection.RemoteIpAddress?.ToString());
+                    await AdminReplies.Failed(ReadOnlyReason, StatusCodes.Status403Forbidden).ExecuteAsync(context);
+                    return;
+                default:
+                    AdminLog.Unauthorized(logger, request.Path, context.Connection.RemoteIpAddress?.ToString());
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    await AdminReplies.Failed("Unauthorized", StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+                    return;
             }
-
-            AdminLog.Unauthorized(logger, context.Request.Path, context.Connection.RemoteIpAddress?.ToString());
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            await AdminReplies.Failed("Unauthorized", StatusCodes.Status401Unauthorized).ExecuteAsync(context);
         });
     }
+
+    /// <summary>The role the token middleware found; <see cref="AdminRole.Admin"/> when no token is configured.</summary>
+    public static AdminRole RoleOf(HttpContext context) =>
+        context.Items.TryGetValue(typeof(AdminRole), out var role) && role is AdminRole known ? known : AdminRole.Admin;
 
     /// <summary>
     /// Refuses any admin request whose body is over <see cref="AdminApi.MaxBodyBytes"/> with 413, before an
@@ -88,17 +109,4 @@ internal static class AdminAccess
 
     private static Task TooLargeAsync(HttpContext context) =>
         AdminReplies.Failed($"request body over {AdminApi.MaxBodyBytes} bytes", StatusCodes.Status413PayloadTooLarge).ExecuteAsync(context);
-
-    private static bool IsAuthorized(HttpRequest request, byte[] expected)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(presented, expected);
-    }
 }

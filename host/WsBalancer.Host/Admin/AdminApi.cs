@@ -19,6 +19,13 @@ internal static class AdminApi
     {
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
         app.MapGet("/ready", Readiness.Check);
+        // The web page asks which actions to offer; the server still checks every request.
+        app.MapGet("/admin/whoami", (HttpContext context, AdminCredentials credentials) => Results.Json(new
+        {
+            role = AdminAccess.RoleOf(context) == AdminRole.Read ? "read" : "admin",
+            tokenRequired = credentials.Required,
+        }));
+        app.MapGet("/stats", StatsEndpoint.Read);
         MapBackends(app);
         MapSessions(app);
         MapFrontends(app);
@@ -93,20 +100,23 @@ internal static class AdminApi
 
     private static void MapSessions(IEndpointRouteBuilder app)
     {
-        app.MapGet("/session/list", (SessionRegistry sessions) =>
+        app.MapGet("/session/list", (HttpContext context, SessionRegistry sessions) =>
         {
-            var rows = sessions.Sessions.Select(s => new
+            var parameters = context.Request.Query;
+            if (!SessionQuery.IsRequested(parameters))
             {
-                id = s.Id,
-                uri = s.RequestUri.PathAndQuery,
-                backendId = s.BackendId,
-                reconnects = s.Reconnects,
-                msgsReceived = s.MessagesReceived,
-                msgsSent = s.MessagesSent,
-                startedAt = s.StartedAt,
-                remoteAddress = s.RemoteAddress,
-            });
-            return Results.Json(rows);
+                return Results.Json(sessions.Sessions.Select(SessionRow.Of)); // the ancestor's plain array
+            }
+
+            if (SessionQuery.Parse(parameters, out var error) is not { } query)
+            {
+                return AdminReplies.Failed(error!, StatusCodes.Status400BadRequest);
+            }
+
+            return Results.Json(SessionListing.Page(
+                query,
+                id => sessions.Find(id) is { } session ? SessionRow.Of(session) : null,
+                sessions.Sessions.Select(SessionRow.Of)));
         });
         MapAction(app, "/session/abort/{id}", (string id, SessionRegistry sessions) =>
             Task.FromResult(AdminReplies.From(sessions.Abort(id), "session", id)));

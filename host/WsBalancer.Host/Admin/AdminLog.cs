@@ -11,4 +11,7 @@ internal static partial class AdminLog
 
     [LoggerMessage(1702, LogLevel.Warning, "The admin API listens on {Address} without a token (server.admin.allow-insecure is true).")]
     public static partial void InsecureAdmin(ILogger logger, string address);
+
+    [LoggerMessage(1703, LogLevel.Warning, "Admin request {Method} {Path} from {RemoteAddress} refused: the read-only token may only GET.")]
+    public static partial void ReadOnlyRefused(ILogger logger, string method, string path, string? remoteAddress);
 }

@@ -97,6 +97,12 @@ internal sealed record ServerSettings
     /// <summary>Bearer token the admin API requires; at least 16 characters, no whitespace. Default: none.</summary>
     public string? AdminToken { get; init; }
 
+    /// <summary>
+    /// Bearer token that may call every GET of the admin API and nothing else (dashboards, the web page for on-call
+    /// readers). Needs <see cref="AdminToken"/>: it protects no action. Default: none.
+    /// </summary>
+    public string? AdminReadToken { get; init; }
+
     /// <summary>Serve the admin API on a non-loopback address without a token. Default: false.</summary>
     public bool AdminAllowInsecure { get; init; }
 
@@ -111,7 +117,8 @@ internal sealed record ServerSettings
         builder.Append(CultureInfo.InvariantCulture, $"Compression = {Compression}, MaxPendingMessages = {MaxPendingMessages}, ");
         builder.Append(CultureInfo.InvariantCulture, $"MaxPendingBytes = {MaxPendingBytes}, MaxMessageBytes = {MaxMessageBytes}, ");
         builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DataDirectory = {DataDirectory}, ");
-        builder.Append(CultureInfo.InvariantCulture, $"AdminToken = {(AdminToken is null ? "" : SettingsReader.RedactedValue)}, AdminAllowInsecure = {AdminAllowInsecure}");
+        builder.Append(CultureInfo.InvariantCulture, $"AdminToken = {(AdminToken is null ? "" : SettingsReader.RedactedValue)}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"AdminReadToken = {(AdminReadToken is null ? "" : SettingsReader.RedactedValue)}, AdminAllowInsecure = {AdminAllowInsecure}");
         return true;
     }
 }

@@ -15,6 +15,7 @@ internal static class ConfigKey
     public const string AbnormalCloseCodes = "abnormal-close-codes";
     public const string DataDirectory = "server:data-dir";
     public const string AdminToken = "server:admin:token";
+    public const string AdminReadToken = "server:admin:read-token";
     public const string PluginsDirectory = "server:plugins-dir";
     public const string Dialer = "upstream:dialer";
     public const string Plugins = "plugins";

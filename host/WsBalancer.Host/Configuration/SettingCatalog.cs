@@ -48,6 +48,7 @@ internal static class SettingCatalog
             new("server:failover-drain-timeout", null, GoDuration.Format(d.FailoverDrainTimeout), "wait for the old backend's last replies on failover"),
             new(ConfigKey.DataDirectory, "DATA_DIR", d.DataDirectory, $"backend database directory (also --data-dir); {ServerSettings.InMemoryDataDirectory} = in memory only"),
             new(ConfigKey.AdminToken, "ADM_TOKEN", "(none)", $"bearer token for the admin API: at least {SettingsReader.MinAdminTokenLength} characters, no whitespace"),
+            new(ConfigKey.AdminReadToken, "ADM_READ_TOKEN", "(none)", "bearer token that may call every GET of the admin API and nothing else; needs server.admin.token"),
             new("server:admin:allow-insecure", "ADM_ALLOW_INSECURE", Bool(d.AdminAllowInsecure), "serve the admin API on a non-loopback address without a token"),
             new(ConfigKey.PluginsDirectory, "PLUGINS_DIR", p.Directory, "directory watched for plugin folders <Name>/<Name>.dll (also --plugins-dir)"),
             new(ConfigKey.Dialer, null, p.Dialer, "active dialer: websocket (built in) or <Plugin>/<TypeName>"),

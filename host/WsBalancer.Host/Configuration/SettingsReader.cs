@@ -62,6 +62,7 @@ internal sealed class SettingsReader
             FailoverDrainTimeout = Duration("server:failover-drain-timeout", d.FailoverDrainTimeout, allowZero: true),
             DataDirectory = DataDirectory(ConfigKey.DataDirectory, d.DataDirectory),
             AdminToken = AdminToken(ConfigKey.AdminToken),
+            AdminReadToken = AdminReadToken(),
             AdminAllowInsecure = Boolean("server:admin:allow-insecure", d.AdminAllowInsecure),
         };
         return new BalancerSettings { Server = server, Backends = ReadBackends(), Plugins = ReadPlugins(), Scripts = ReadScripts(server.MaxMessageBytes) };
@@ -437,6 +438,30 @@ internal sealed class SettingsReader
         }
 
         return raw;
+    }
+
+    // A read token alone would guard the reads and leave every action open, the opposite of what its name promises.
+    private string? AdminReadToken()
+    {
+        var key = ConfigKey.AdminReadToken;
+        var readToken = AdminToken(key);
+        if (readToken is null)
+        {
+            return null;
+        }
+
+        var adminToken = Raw(ConfigKey.AdminToken);
+        if (adminToken is null)
+        {
+            throw Error(key, RedactedValue, "a read-only token only together with an admin token (server.admin.token / ADM_TOKEN): alone it would leave every action unprotected");
+        }
+
+        if (readToken == adminToken)
+        {
+            throw Error(key, RedactedValue, "a read-only token different from the admin token");
+        }
+
+        return readToken;
     }
 
     private string? Raw(string key) => _configuration[key]?.Trim() is { Length: > 0 } value ? value : null;

@@ -63,6 +63,7 @@ internal sealed class DemoSetup : IAsyncDisposable
 
         output.WriteLine();
         output.WriteLine("Try it:");
+        output.WriteLine($"  Web page:   open {host.AdminUri} in a browser (backends, sessions, plugins, scripts, live charts).");
         output.WriteLine($"  WebSocket:  connect to {new Uri(host.FrontendUri, "/chat")} and send text; each reply names the backend that echoed it.");
         output.WriteLine($"  Backends:   curl {new Uri(host.AdminUri, "/backend/list")}");
         output.WriteLine($"  Sessions:   curl {new Uri(host.AdminUri, "/session/list")}");

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Admin;
+using WsBalancer.Host.AdminPage;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Frontend;
 using WsBalancer.Host.Metrics;
@@ -181,6 +182,8 @@ internal sealed class BalancerHost : IAsyncDisposable
         builder.Services.AddSingleton(core.GetRequiredService<PluginCatalog>());
         builder.Services.AddSingleton(core.GetRequiredService<ScriptLibrary>());
         builder.Services.AddSingleton(core.GetRequiredService<BalancerMetrics>());
+        var credentials = new AdminCredentials(settings.Server.AdminToken, settings.Server.AdminReadToken);
+        builder.Services.AddSingleton(credentials);
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Admin");
         if (settings.Server.AdminToken is null && !settings.Server.Admin.Address.IsLoopback)
@@ -188,8 +191,10 @@ internal sealed class BalancerHost : IAsyncDisposable
             AdminLog.InsecureAdmin(logger, settings.Server.Admin.Address.ToString());
         }
 
-        app.UseAdminToken(settings.Server.AdminToken, logger);
+        app.UseAdminSecurityHeaders();
+        app.UseAdminToken(credentials, PageAssets.IsPagePath, logger);
         app.UseAdminBodyLimit();
+        app.MapAdminPage(PageAssets.Load(typeof(PageAssets).Assembly));
         app.MapAdminApi();
         app.MapPluginApi();
         app.MapScriptApi();

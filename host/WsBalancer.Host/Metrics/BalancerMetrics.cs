@@ -64,9 +64,11 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     private Func<long>? _pendingMessages;
     private Func<IEnumerable<(string Backend, int State)>>? _breakers;
 
-    public BalancerMetrics(IMeterFactory meterFactory, ServerSettings settings)
+    /// <param name="time">The clock of <see cref="RecentFailovers"/>; the system clock when not given.</param>
+    public BalancerMetrics(IMeterFactory meterFactory, ServerSettings settings, TimeProvider? time = null)
     {
         _instrumentation = settings.EnableInstrumentation;
+        RecentFailovers = new RecentEvents(TimeSpan.FromMinutes(5), time ?? TimeProvider.System);
         // From the DI factory, not `new Meter`: each host (and each test's service provider) gets its own meter.
         _meter = meterFactory.Create(MeterName);
         _newSession = _meter.CreateCounter<long>("new_session", "{session}", "Client sessions accepted (a failover is not a new session).");
@@ -90,6 +92,9 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
         _scripts = new ScriptMetrics(_export.Registry);
     }
 
+    /// <summary>Sessions moved off a backend (abnormal or administrative) in the last 5 minutes, and in total: for <c>GET /stats</c>.</summary>
+    public RecentEvents RecentFailovers { get; }
+
     /// <summary>The registry holding this host's series, and only those.</summary>
     public CollectorRegistry Registry => _export.Registry;
 
@@ -111,8 +116,11 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     /// <summary>A session left <paramref name="fromBackend"/>.</summary>
     /// <remarks>Abnormal: when recovery from a broken leg begins (the session has left that backend whether or not
     /// another is found). Administrative: once the new leg is dialed (a move that found no backend moved nothing).</remarks>
-    public void Failover(string fromBackend, bool administrative) =>
+    public void Failover(string fromBackend, bool administrative)
+    {
         _failovers.Add(1, new KeyValuePair<string, object?>("from_backend", fromBackend), administrative ? Administrative : Abnormal);
+        RecentFailovers.Record();
+    }
 
     /// <summary>A dial to <paramref name="backend"/> failed; <paramref name="reason"/> is one of <see cref="DialFailureReason"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An unknown reason: labels must stay a closed set.</exception>

@@ -13,6 +13,8 @@ internal sealed class SessionRegistry
     private readonly ConcurrentDictionary<string, byte> _endedIds = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _endedOrder = new();
     private TaskCompletionSource _emptied = NewSignal();
+    private long _endedMessagesReceived;
+    private long _endedMessagesSent;
 
     public int Count => _sessions.Count;
 
@@ -22,7 +24,13 @@ internal sealed class SessionRegistry
 
     public void Remove(BalancerSession session)
     {
-        _sessions.TryRemove(new KeyValuePair<string, BalancerSession>(session.Id, session));
+        if (_sessions.TryRemove(new KeyValuePair<string, BalancerSession>(session.Id, session)))
+        {
+            // Kept so that the totals (what the web page turns into message rates) do not fall when a session ends.
+            Interlocked.Add(ref _endedMessagesReceived, session.MessagesReceived);
+            Interlocked.Add(ref _endedMessagesSent, session.MessagesSent);
+        }
+
         if (_endedIds.TryAdd(session.Id, 0))
         {
             _endedOrder.Enqueue(session.Id);
@@ -39,6 +47,23 @@ internal sealed class SessionRegistry
     }
 
     public BalancerSession? Find(string id) => _sessions.TryGetValue(id, out var session) ? session : null;
+
+    /// <summary>
+    /// Messages received from clients and sent to clients since start, by ended and live sessions. Read without a lock:
+    /// a session ending during the read may be counted twice or not at all for that one read.
+    /// </summary>
+    public (long Received, long Sent) MessageTotals()
+    {
+        long received = Interlocked.Read(ref _endedMessagesReceived);
+        long sent = Interlocked.Read(ref _endedMessagesSent);
+        foreach (var session in _sessions.Values)
+        {
+            received += session.MessagesReceived;
+            sent += session.MessagesSent;
+        }
+
+        return (received, sent);
+    }
 
     /// <summary>Aborts one session: Success, NoActionRequired when it is already gone (a second call), Failed when never known.</summary>
     public AdminResult Abort(string id)
