@@ -54,6 +54,9 @@ public sealed class ZeroLossTests
                 await Task.Delay(1, stop.Token); // strike only once the stream flows again
             }
 
+            // Once the sender is done no echo shows the new leg is registered: wait for the backend to know it, or
+            // the close finds no connection and the session never fails over.
+            await backends.WaitForTotalConnectionsAsync(kill + 1, ct);
             await backends.CloseCurrentAsync(WebSocketCloseStatus.InternalServerError, "killed");
             await balancer.WaitForReconnectsAsync(kill + 1, ct);
         }
