@@ -45,5 +45,6 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # which the load of the other test projects would turn into a measure of the machine.
 status=0
 dotnet test WsBalancer.Platform.sln --configuration Release -p:ExcludeBrowserTests=true "$@" || status=$?
-dotnet test tests/WsBalancer.Browser.Tests/WsBalancer.Browser.Tests.csproj --configuration Release --no-build "$@" || status=$?
+# Built here: the first pass builds only the projects it tests (and what they reference).
+dotnet test tests/WsBalancer.Browser.Tests/WsBalancer.Browser.Tests.csproj --configuration Release "$@" || status=$?
 exit "$status"
