@@ -48,6 +48,40 @@ public sealed class FramingConformanceTests(EchoBalancerFixture fixture) : IClas
         await client.ExpectCleanCloseAsync(ct);
     }
 
+    [Theory]
+    [InlineData(OutgoingFrame.Text, 1)]
+    [InlineData(OutgoingFrame.Binary, 16)]
+    public async Task Message_OfOneMebibyte_EchoedWhole(byte opcode, int fragments)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (client, _) = await fixture.ConnectAsync(ct);
+        await using var _ = client;
+        var payload = Payload(opcode, 1024 * 1024);
+
+        Assert.True(await client.SendAsync(FragmentationConformanceTests.Fragments(opcode, [.. payload.Chunk(payload.Length / fragments)]), ct));
+        var echo = await client.ExpectMessageAsync(ct);
+
+        Assert.Equal(opcode, echo.Opcode);
+        Assert.Equal(payload, echo.Payload);
+        await client.ExpectCleanCloseAsync(ct);
+    }
+
+    [Fact]
+    public async Task Message_OverDefaultMaxMessageSize_FailedWithMessageTooBig()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (client, target) = await fixture.ConnectAsync(ct);
+        await using var _ = client;
+
+        // server.max-message-size defaults to 4 MiB.
+        await client.SendAsync(new OutgoingFrame(OutgoingFrame.Binary, _faker.Random.Bytes((4 * 1024 * 1024) + 1)), ct);
+        var transcript = await client.ReadUntilClosedAsync(ct);
+
+        ConformanceSteps.AssertFailed(transcript, 1009);
+        Assert.Empty(transcript.BeforeClose);
+        Assert.Empty(await fixture.BackendReceivedAsync(target, ct));
+    }
+
     [Fact]
     public async Task MaskKey_AllZero_EchoedUnchanged()
     {

@@ -46,32 +46,52 @@ public sealed class RawWebSocketClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the frames back to back in a single write, so they arrive together.</summary>
-    public async Task SendAsync(IEnumerable<OutgoingFrame> frames, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the frames back to back in a single write, so they arrive together. False when the balancer had already
+    /// closed the connection (a strict peer may fail it before the client is done writing).
+    /// </summary>
+    public async Task<bool> SendAsync(IEnumerable<OutgoingFrame> frames, CancellationToken cancellationToken) =>
+        await SendBytesAsync(frames.SelectMany(f => f.Encode()).ToArray(), cancellationToken);
+
+    public Task<bool> SendAsync(OutgoingFrame frame, CancellationToken cancellationToken) => SendAsync([frame], cancellationToken);
+
+    /// <summary>Writes raw bytes, e.g. part of an encoded frame; false when the connection was already closed.</summary>
+    public async Task<bool> SendBytesAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         using var timeout = Timeouts.Linked(cancellationToken);
-        await _stream.WriteAsync(frames.SelectMany(f => f.Encode()).ToArray(), timeout.Token);
+        try
+        {
+            await _stream.WriteAsync(bytes, timeout.Token);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
-
-    public Task SendAsync(OutgoingFrame frame, CancellationToken cancellationToken) => SendAsync([frame], cancellationToken);
 
     /// <summary>
     /// Writes the frames' bytes in pieces of <paramref name="chopSize"/> bytes, each its own write (NoDelay: its own
-    /// segment), waiting <paramref name="delay"/> between pieces when the case is about slow arrival.
+    /// segment), waiting <paramref name="delay"/> between pieces when the case is about slow arrival. False when the
+    /// connection was closed before the last piece.
     /// </summary>
-    public async Task SendChoppedAsync(IEnumerable<OutgoingFrame> frames, int chopSize, CancellationToken cancellationToken, TimeSpan delay = default)
+    public async Task<bool> SendChoppedAsync(IEnumerable<OutgoingFrame> frames, int chopSize, CancellationToken cancellationToken, TimeSpan delay = default)
     {
-        using var timeout = Timeouts.Linked(cancellationToken);
         var bytes = frames.SelectMany(f => f.Encode()).ToArray();
         for (var offset = 0; offset < bytes.Length; offset += chopSize)
         {
             if (offset > 0 && delay > TimeSpan.Zero)
             {
-                await Task.Delay(delay, timeout.Token);
+                await Task.Delay(delay, cancellationToken);
             }
 
-            await _stream.WriteAsync(bytes.AsMemory(offset, Math.Min(chopSize, bytes.Length - offset)), timeout.Token);
+            if (!await SendBytesAsync(bytes.AsMemory(offset, Math.Min(chopSize, bytes.Length - offset)), cancellationToken))
+            {
+                return false;
+            }
         }
+
+        return true;
     }
 
     /// <summary>Reads the next frame; null when the TCP connection was closed or reset (mid-frame included).</summary>
@@ -122,7 +142,7 @@ public sealed class RawWebSocketClient : IAsyncDisposable
             frames.Add(frame);
             if (frame.IsClose && answerClose && frames.Count(f => f.IsClose) == 1)
             {
-                await TryWriteAsync(new OutgoingFrame(OutgoingFrame.Close, frame.Payload).Encode(), timeout.Token);
+                await SendBytesAsync(new OutgoingFrame(OutgoingFrame.Close, frame.Payload).Encode(), timeout.Token);
             }
         }
 
@@ -134,18 +154,6 @@ public sealed class RawWebSocketClient : IAsyncDisposable
     {
         await SendAsync(OutgoingFrame.OfClose(code, reason), cancellationToken);
         return await ReadUntilClosedAsync(cancellationToken, answerClose: false);
-    }
-
-    /// <summary>A write the balancer may already have made impossible by resetting the connection.</summary>
-    private async Task TryWriteAsync(byte[] bytes, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _stream.WriteAsync(bytes, cancellationToken);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     public ValueTask DisposeAsync()
