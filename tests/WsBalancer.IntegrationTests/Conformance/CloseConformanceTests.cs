@@ -8,8 +8,9 @@ public sealed class CloseConformanceTests(EchoBalancerFixture fixture) : IClassF
 {
     private readonly Faker _faker = new();
 
-    // §7.4.1 defined codes and the §7.4.2 ranges for registered (3000-3999) and private (4000-4999) use.
-    public static TheoryData<int> ValidCodes => [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999];
+    // §7.4.1 defined codes, 1012-1014 as registered with IANA since (§11.7), and the §7.4.2 ranges for registered
+    // (3000-3999) and private (4000-4999) use.
+    public static TheoryData<int> ValidCodes => [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999];
 
     // §7.4.1-7.4.2: never used (0-999), reserved for no wire use (1004-1006, 1015), unassigned (1016-2999).
     public static TheoryData<int> InvalidCodes => [0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999];
@@ -127,6 +128,7 @@ public sealed class CloseConformanceTests(EchoBalancerFixture fixture) : IClassF
         var transcript = await client.CloseAsync(1000, ct, reason);
 
         ConformanceSteps.AssertCleanClose(transcript, 1000);
+        Assert.Equal(reason, transcript.Close!.CloseReason); // the backend's answer, relayed: the balancer keeps the reason
     }
 
     [Theory]
