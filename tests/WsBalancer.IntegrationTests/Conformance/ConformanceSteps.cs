@@ -54,6 +54,7 @@ internal static class ConformanceSteps
         Assert.NotNull(transcript.Close);
         Assert.Equal(code, transcript.Close.CloseCode);
         Assert.Empty(transcript.AfterClose);
+        Assert.Equal(TcpEnd.Closed, transcript.End); // nothing was left unread on either side: an orderly TCP close
     }
 
     /// <summary>
@@ -73,6 +74,7 @@ internal static class ConformanceSteps
         }
 
         Assert.Empty(transcript.AfterClose);
+        Assert.NotEqual(TcpEnd.ClosedMidFrame, transcript.End); // a reset is fine: the balancer may leave our bytes unread
     }
 
     /// <summary>§5.1, §5.2, §5.5: a server never masks, sets no RSV bit without an extension, and never fragments a control frame.</summary>

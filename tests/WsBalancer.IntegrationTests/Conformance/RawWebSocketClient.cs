@@ -94,14 +94,23 @@ public sealed class RawWebSocketClient : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Reads the next frame; null when the TCP connection was closed or reset (mid-frame included).</summary>
+    /// <summary>How the balancer ended the TCP connection, once a read has seen it end.</summary>
+    public TcpEnd TcpEnd { get; private set; }
+
+    /// <summary>Reads the next frame; null when the TCP connection ended (<see cref="TcpEnd"/> tells how).</summary>
     public async Task<WireFrame?> ReceiveFrameAsync(CancellationToken cancellationToken)
     {
         using var timeout = Timeouts.Linked(cancellationToken);
         try
         {
             var head = new byte[2];
-            await _stream.ReadExactlyAsync(head, timeout.Token);
+            var read = await _stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, timeout.Token);
+            if (read < head.Length)
+            {
+                TcpEnd = read == 0 ? TcpEnd.Closed : TcpEnd.ClosedMidFrame;
+                return null;
+            }
+
             var length = (ulong)(head[1] & 0x7F);
             if (length >= 126)
             {
@@ -123,9 +132,15 @@ public sealed class RawWebSocketClient : IAsyncDisposable
 
             return new WireFrame((head[0] & 0x80) != 0, (byte)((head[0] >> 4) & 0x7), (byte)(head[0] & 0x0F), masked, payload);
         }
-        catch (Exception ex) when (ex is EndOfStreamException or IOException)
+        catch (EndOfStreamException)
         {
-            return null; // EOF or reset: the balancer closed (or dropped) the TCP connection
+            TcpEnd = TcpEnd.ClosedMidFrame;
+            return null;
+        }
+        catch (IOException)
+        {
+            TcpEnd = TcpEnd.Reset; // e.g. the balancer closed with unread bytes of ours in its buffer
+            return null;
         }
     }
 
@@ -146,7 +161,7 @@ public sealed class RawWebSocketClient : IAsyncDisposable
             }
         }
 
-        return new Transcript(frames);
+        return new Transcript(frames, TcpEnd);
     }
 
     /// <summary>Starts the close handshake with <paramref name="code"/> and reads the rest of the conversation.</summary>
@@ -163,8 +178,24 @@ public sealed class RawWebSocketClient : IAsyncDisposable
     }
 }
 
-/// <summary>Every frame the balancer sent on one connection, up to its closing the TCP connection.</summary>
-public sealed record Transcript(IReadOnlyList<WireFrame> Frames)
+/// <summary>How a TCP connection ended, as the reader saw it.</summary>
+public enum TcpEnd
+{
+    /// <summary>Not ended yet.</summary>
+    Open,
+
+    /// <summary>An orderly close (FIN) between two frames.</summary>
+    Closed,
+
+    /// <summary>An orderly close inside a frame: the balancer sent a truncated frame.</summary>
+    ClosedMidFrame,
+
+    /// <summary>A reset.</summary>
+    Reset,
+}
+
+/// <summary>Every frame the balancer sent on one connection, up to its closing the TCP connection, and how it closed it.</summary>
+public sealed record Transcript(IReadOnlyList<WireFrame> Frames, TcpEnd End)
 {
     /// <summary>The first close frame, or null when the TCP connection was dropped without one.</summary>
     public WireFrame? Close => Frames.FirstOrDefault(f => f.IsClose);
@@ -198,5 +229,5 @@ public sealed record Transcript(IReadOnlyList<WireFrame> Frames)
 
     public IReadOnlyList<byte[]> Pongs => [.. BeforeClose.Where(f => f.Opcode == OutgoingFrame.Pong).Select(f => f.Payload)];
 
-    public override string ToString() => string.Join(" | ", Frames);
+    public override string ToString() => string.Join(" | ", Frames.Select(f => f.ToString()).Append(End.ToString()));
 }
