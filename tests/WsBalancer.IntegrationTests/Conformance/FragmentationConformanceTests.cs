@@ -21,8 +21,7 @@ public sealed class FragmentationConformanceTests(EchoBalancerFixture fixture) :
         var parts = Enumerable.Range(0, fragments).Select(_ => Encoding.UTF8.GetBytes(_faker.Random.AlphaNumeric(_faker.Random.Int(0, 40)))).ToList();
         var frames = Fragments(opcode, parts);
 
-        var sent = chopSize == 0 ? client.SendAsync(frames, ct) : client.SendChoppedAsync(frames, chopSize, ct);
-        Assert.True(await sent);
+        Assert.True(await (chopSize == 0 ? client.SendAsync(frames, ct) : client.SendChoppedAsync(frames, chopSize, ct)));
         var echo = await client.ExpectMessageAsync(ct);
 
         Assert.Equal(opcode, echo.Opcode);
@@ -45,8 +44,7 @@ public sealed class FragmentationConformanceTests(EchoBalancerFixture fixture) :
         OutgoingFrame[] frames = [data[0], new(OutgoingFrame.Ping, pings[0]), data[1], new(OutgoingFrame.Ping, pings[1]), data[2]];
 
         // §5.4: control frames MAY be injected in the middle of a fragmented message, and are answered at once.
-        var sent = chopSize == 0 ? client.SendAsync(frames, ct) : client.SendChoppedAsync(frames, chopSize, ct);
-        Assert.True(await sent);
+        Assert.True(await (chopSize == 0 ? client.SendAsync(frames, ct) : client.SendChoppedAsync(frames, chopSize, ct)));
 
         Assert.Equal(pings[0], await client.ExpectPongAsync(ct));
         Assert.Equal(pings[1], await client.ExpectPongAsync(ct));
@@ -113,8 +111,7 @@ public sealed class FragmentationConformanceTests(EchoBalancerFixture fixture) :
         await using var _ = client;
         OutgoingFrame[] frames = [new(OutgoingFrame.Continuation, Encoding.UTF8.GetBytes(_faker.Lorem.Word())) { Fin = fin }];
 
-        var sent = chopSize == 0 ? client.SendAsync(frames, ct) : client.SendChoppedAsync(frames, chopSize, ct);
-        await sent;
+        await (chopSize == 0 ? client.SendAsync(frames, ct) : client.SendChoppedAsync(frames, chopSize, ct));
         var transcript = await client.ReadUntilClosedAsync(ct);
 
         ConformanceSteps.AssertFailed(transcript, 1002);
@@ -133,7 +130,7 @@ public sealed class FragmentationConformanceTests(EchoBalancerFixture fixture) :
         await using var _ = client;
 
         // §5.4: fragments of one message MUST NOT be interleaved with another message's.
-        await client.SendAsync([OutgoingFrame.OfText("fragment1", fin: false), new OutgoingFrame(second, "fragment2"u8.ToArray()) { Fin = secondFin }], ct);
+        await client.SendAsync([OutgoingFrame.OfText(_faker.Lorem.Word(), fin: false), new OutgoingFrame(second, Encoding.UTF8.GetBytes(_faker.Lorem.Word())) { Fin = secondFin }], ct);
         var transcript = await client.ReadUntilClosedAsync(ct);
 
         ConformanceSteps.AssertFailed(transcript, 1002);
@@ -147,20 +144,22 @@ public sealed class FragmentationConformanceTests(EchoBalancerFixture fixture) :
         var ct = TestContext.Current.CancellationToken;
         var (client, target) = await fixture.ConnectAsync(ct);
         await using var _ = client;
+        var words = Enumerable.Range(0, 4).Select(_ => _faker.Lorem.Word()).ToList();
+        var whole = words[0] + words[1];
 
         await client.SendAsync(
         [
-            OutgoingFrame.OfText("fragment1", fin: false),
-            new(OutgoingFrame.Continuation, "fragment2"u8.ToArray()),
-            new(OutgoingFrame.Continuation, "fragment3"u8.ToArray()) { Fin = false }, // no message open: invalid
-            OutgoingFrame.OfText("fragment4"),
+            OutgoingFrame.OfText(words[0], fin: false),
+            new(OutgoingFrame.Continuation, Encoding.UTF8.GetBytes(words[1])),
+            new(OutgoingFrame.Continuation, Encoding.UTF8.GetBytes(words[2])) { Fin = false }, // no message open: invalid
+            OutgoingFrame.OfText(words[3]),
         ], ct);
         var transcript = await client.ReadUntilClosedAsync(ct);
 
         ConformanceSteps.AssertFailed(transcript, 1002);
         Assert.InRange(transcript.Messages.Count, 0, 1); // the echo of the first message: strictly required, missing today
-        Assert.All(transcript.Messages, m => Assert.Equal("fragment1fragment2", Encoding.UTF8.GetString(m.Payload)));
-        Assert.All(await fixture.BackendReceivedAsync(target, ct), m => Assert.Equal("fragment1fragment2", m.Text));
+        Assert.All(transcript.Messages, m => Assert.Equal(whole, Encoding.UTF8.GetString(m.Payload)));
+        Assert.All(await fixture.BackendReceivedAsync(target, ct), m => Assert.Equal(whole, m.Text));
     }
 
     [Theory]

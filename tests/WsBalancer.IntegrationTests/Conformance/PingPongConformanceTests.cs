@@ -22,8 +22,7 @@ public sealed class PingPongConformanceTests(EchoBalancerFixture fixture) : ICla
         var payload = _faker.Random.Bytes(length); // any bytes: a ping's payload need not be UTF-8
         var ping = new OutgoingFrame(OutgoingFrame.Ping, payload);
 
-        var sent = chopSize == 0 ? client.SendAsync(ping, ct) : client.SendChoppedAsync([ping], chopSize, ct);
-        Assert.True(await sent);
+        Assert.True(await (chopSize == 0 ? client.SendAsync(ping, ct) : client.SendChoppedAsync([ping], chopSize, ct)));
 
         Assert.Equal(payload, await client.ExpectPongAsync(ct));
         await client.ExpectCleanCloseAsync(ct);
@@ -94,8 +93,7 @@ public sealed class PingPongConformanceTests(EchoBalancerFixture fixture) : ICla
         var pings = payloads.Select(p => new OutgoingFrame(OutgoingFrame.Ping, p)).ToList();
 
         // §5.5.3 lets a server answer only the most recent of several pings; the balancer answers each.
-        var sent = chopSize == 0 ? client.SendAsync(pings, ct) : client.SendChoppedAsync(pings, chopSize, ct);
-        Assert.True(await sent);
+        Assert.True(await (chopSize == 0 ? client.SendAsync(pings, ct) : client.SendChoppedAsync(pings, chopSize, ct)));
         var pongs = new List<byte[]>();
         for (var i = 0; i < count; i++)
         {

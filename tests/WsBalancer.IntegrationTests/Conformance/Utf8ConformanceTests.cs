@@ -40,7 +40,7 @@ public sealed class Utf8ConformanceTests(EchoBalancerFixture fixture) : IClassFi
     public static TheoryData<string> ValidBoundaryText =>
     [
         "\u007F", "\u0080", "\u07FF", "\u0800", "\uD7FF", "\uE000", "\uFFFD", "\uFFFE", "\uFFFF",
-        char.ConvertFromUtf32(0x10000), char.ConvertFromUtf32(0x10FFFF), "κόσμε", "Hello-µ@ßöäüàá-UTF-8!!",
+        char.ConvertFromUtf32(0x10000), char.ConvertFromUtf32(0x10FFFF), "Grüße, ωμέγα", "\u00E9t\u00E9 \u20AC5 \u4E16\u754C",
     ];
 
     public static TheoryData<string, Delivery> InvalidCases => new MatrixTheoryData<string, Delivery>(
@@ -116,7 +116,7 @@ public sealed class Utf8ConformanceTests(EchoBalancerFixture fixture) : IClassFi
         await using var _ = client;
 
         // The message never ends: the failure must come from the fragment itself (fail fast, §8.1).
-        await client.SendAsync([OutgoingFrame.OfText("κόσμε", fin: false), new OutgoingFrame(OutgoingFrame.Continuation, Convert.FromHexString(invalidHex)) { Fin = false }], ct);
+        await client.SendAsync([OutgoingFrame.OfText("Grüße, ωμέγα", fin: false), new OutgoingFrame(OutgoingFrame.Continuation, Convert.FromHexString(invalidHex)) { Fin = false }], ct);
         var transcript = await client.ReadUntilClosedAsync(ct);
 
         ConformanceSteps.AssertFailed(transcript, 1007);
@@ -132,10 +132,11 @@ public sealed class Utf8ConformanceTests(EchoBalancerFixture fixture) : IClassFi
         var ct = TestContext.Current.CancellationToken;
         var (client, target) = await fixture.ConnectAsync(ct);
         await using var _ = client;
-        var valid = Encoding.UTF8.GetBytes("κόσμε");
+        var valid = Encoding.UTF8.GetBytes("Grüße, ωμέγα");
         var invalid = Convert.FromHexString(invalidHex);
-        var wire = new OutgoingFrame(OutgoingFrame.Text, [.. valid, .. invalid, .. "edited"u8]).Encode();
-        var invalidStarts = wire.Length - "edited"u8.Length - invalid.Length;
+        var rest = Encoding.UTF8.GetBytes(_faker.Lorem.Word());
+        var wire = new OutgoingFrame(OutgoingFrame.Text, [.. valid, .. invalid, .. rest]).Encode();
+        var invalidStarts = wire.Length - rest.Length - invalid.Length;
 
         // The case is about slow arrival: the frame's start, then its invalid bytes, then (later) the rest of it.
         // ManagedWebSocket fails it only once the frame is complete; a fail-fast peer closes at the invalid bytes,
