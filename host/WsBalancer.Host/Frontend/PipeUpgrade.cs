@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
@@ -18,11 +19,14 @@ internal enum PipeUpgradeRefusal
     /// <summary>Not a valid RFC 6455 §4.2.1 opening handshake (the message path answers it with 400).</summary>
     NotWebSocketRequest,
 
-    /// <summary>Not HTTP/1.1 (an HTTP/2 extended CONNECT has no upgrade to take over).</summary>
+    /// <summary>Not HTTP/1.1 (an HTTP/2 extended CONNECT, RFC 8441, has no connection to take over).</summary>
     NotHttp11,
 
     /// <summary>The server offers no <see cref="IHttpUpgradeFeature"/>, or it says this request cannot be upgraded.</summary>
     NoUpgradeFeature,
+
+    /// <summary>The connection's transport pipe is not reachable (<see cref="IConnectionTransportFeature"/>: a server other than Kestrel).</summary>
+    NoConnectionTransport,
 
     /// <summary>The client offered permessage-deflate and compression is on: it is negotiated on the message path only.</summary>
     CompressionOffered,
@@ -43,13 +47,16 @@ internal sealed record PipeUpgradeResult(IDuplexPipe? Transport, PipeUpgradeRefu
 /// </summary>
 /// <remarks>
 /// <para>
-/// Why: after <see cref="IHttpUpgradeFeature.UpgradeAsync"/>, Kestrel's <c>Request.BodyReader</c> reads the
-/// connection's transport pipe itself (its upgrade message body skips the request-body pipe, so there is no copy),
-/// and <c>Response.BodyWriter</c> writes to the transport's output. The relay then parses every frame of one read
-/// in place and flushes once per batch; <c>AcceptWebSocketAsync</c> would put the runtime's WebSocket (a read per
-/// frame header, a copy of every payload into the caller's buffer) on top of the same bytes. Bytes the client
-/// sent right behind its request (same TCP segment) are still in that pipe: Kestrel's parser advances exactly past
-/// the request head.
+/// Why: the relay parses every frame of one read in place and flushes once per batch, straight on the
+/// connection's transport pipes (Kestrel's socket transport: one receive fills pooled blocks). <c>AcceptWebSocketAsync</c>
+/// would put the runtime's WebSocket on the same bytes: a read per frame header and a copy of every payload into the
+/// caller's buffer. Kestrel's own routes to those bytes do not help: an upgradable request's <c>Request.BodyReader</c>
+/// is empty (it ends at once, before and after the upgrade), <c>Response.BodyWriter</c> throws once upgraded, and the
+/// stream <see cref="IHttpUpgradeFeature.UpgradeAsync"/> returns would need a copy each way to become a pipe again.
+/// So after the upgrade the pipes are those of <see cref="IConnectionTransportFeature"/> (behind TLS when the listener
+/// has it): the pair the HTTP/1.1 parser reads the request from and Kestrel's upgrade stream reads and writes
+/// through. Bytes the client sent right behind its request (same TCP segment) are still in that input: the parser
+/// advances it exactly past the request head.
 /// </para>
 /// <para>
 /// The 101 carries what the frontend's accept writes today: the chosen subprotocol (the caller's, i.e. the
@@ -60,8 +67,11 @@ internal sealed record PipeUpgradeResult(IDuplexPipe? Transport, PipeUpgradeRefu
 /// </para>
 /// <para>
 /// Not covered yet: HTTP/2 extended CONNECT (RFC 8441), permessage-deflate, and anything about the session (pings,
-/// idle timeout, close handshake). The pipes are valid only while the request is running: the caller must not
-/// return from the request delegate until it is done with them, and completes both when it is.
+/// idle timeout, close handshake). Writes bypass Kestrel's response bookkeeping (<c>MinResponseDataRate</c> does not
+/// apply): the session's write timeout must bound a client that stops reading. The stream <c>UpgradeAsync</c>
+/// returns is left unused and must stay so (it reads the same input). The pipes are valid only while the request
+/// is running: the caller must not return from the request delegate until it is done with them, and completes both
+/// when it is.
 /// </para>
 /// </remarks>
 internal static class PipeUpgrade
@@ -74,6 +84,12 @@ internal static class PipeUpgrade
     {
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Request;
+        // First: an HTTP/2 WebSocket is a CONNECT, which the checks below would call no WebSocket at all.
+        if (!HttpProtocol.IsHttp11(request.Protocol))
+        {
+            return PipeUpgradeRefusal.NotHttp11;
+        }
+
         if (!HttpMethods.IsGet(request.Method) || !HasToken(request.Headers.Upgrade, "websocket")
             || !HasToken(request.Headers.Connection, "upgrade") || request.Headers.SecWebSocketVersion != "13"
             || !IsValidKey(request.Headers.SecWebSocketKey))
@@ -81,14 +97,14 @@ internal static class PipeUpgrade
             return PipeUpgradeRefusal.NotWebSocketRequest;
         }
 
-        if (!HttpProtocol.IsHttp11(request.Protocol))
-        {
-            return PipeUpgradeRefusal.NotHttp11;
-        }
-
         if (context.Features.Get<IHttpUpgradeFeature>() is not { IsUpgradableRequest: true })
         {
             return PipeUpgradeRefusal.NoUpgradeFeature;
+        }
+
+        if (context.Features.Get<IConnectionTransportFeature>()?.Transport is null)
+        {
+            return PipeUpgradeRefusal.NoConnectionTransport;
         }
 
         if (compression && HasToken(request.Headers.SecWebSocketExtensions, "permessage-deflate", parameters: true))
@@ -151,7 +167,15 @@ internal static class PipeUpgrade
         // A session lasts hours: a request timeout (if that middleware is in use) must not end it, as the WebSocket middleware ensures too.
         context.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
         await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
-        return new PipeUpgradeResult(new UpgradedPipe(context.Request.BodyReader, context.Response.BodyWriter), PipeUpgradeRefusal.None, skipped);
+        // Kestrel gives an upgradable request an empty Request.BodyReader, and after the upgrade Response.BodyWriter
+        // throws: only the stream UpgradeAsync returns reads and writes the connection, and a stream in between
+        // would copy every read into a buffer of ours and every write out of one. Its reads go straight to the
+        // connection's transport input and its writes, unframed, to the transport output, so we use that pipe pair
+        // itself: the one the HTTP/1.1 parser read the request from, advanced exactly past the request head
+        // (consumed = examined, so bytes sent behind the head come with the next read, without waiting for more).
+        // Kestrel flushed the 101 before UpgradeAsync returned and writes nothing more on an upgraded connection.
+        var transport = context.Features.Get<IConnectionTransportFeature>()!.Transport;
+        return new PipeUpgradeResult(new UpgradedPipe(transport.Input, transport.Output), PipeUpgradeRefusal.None, skipped);
     }
 
     /// <summary>RFC 6455 §4.2.2: base64(SHA-1(key + GUID)).</summary>
