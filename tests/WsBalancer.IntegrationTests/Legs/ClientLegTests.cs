@@ -43,6 +43,29 @@ public sealed class ClientLegTests
         await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, client.CloseStatus);
         Assert.Equal([PipeUpgradeRefusal.None], server.Refusals);
+        Assert.Equal((RelayEnd.PeerClosed, WebSocketCloseStatus.NormalClosure), (Assert.Single(server.Outcomes).End, server.Outcomes[0].CloseStatus));
+        server.ThrowIfFailed();
+    }
+
+    [Fact]
+    public async Task UpgradeAsync_HttpsListener_EchoedOverThePipesBehindTls()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var timeout = Timeouts.Linked(ct);
+        using var certificate = TlsEchoBackend.CreateCertificate();
+        await using var server = await PipeEchoServer.StartAsync(new PipeEchoOptions(), ct, certificate: certificate);
+        using var client = new ClientWebSocket();
+        client.Options.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString();
+        var payload = _faker.Random.Bytes(150 * 1024);
+
+        await client.ConnectAsync(new UriBuilder(server.Url) { Scheme = "wss" }.Uri, timeout.Token);
+        await client.SendAsync(payload, WebSocketMessageType.Binary, endOfMessage: true, timeout.Token);
+        var (type, echoed) = await ReceiveMessageAsync(client, new byte[256 * 1024], timeout.Token);
+
+        Assert.Equal([PipeUpgradeRefusal.None], server.Refusals);
+        Assert.Equal(WebSocketMessageType.Binary, type);
+        Assert.True(payload.AsSpan().SequenceEqual(echoed.Span), "the echo over TLS differs");
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
         server.ThrowIfFailed();
     }
 

@@ -46,11 +46,23 @@ internal sealed class PipeEchoServer : IAsyncDisposable
     /// <summary>Pass-header names the last pipe upgrade skipped.</summary>
     public IReadOnlyList<string> LastSkipped { get; private set; } = [];
 
-    public static async Task<PipeEchoServer> StartAsync(PipeEchoOptions options, CancellationToken cancellationToken, HttpProtocols protocols = HttpProtocols.Http1)
+    /// <param name="certificate">When set, the listener is HTTPS (the pipes are then those behind Kestrel's TLS).</param>
+    public static async Task<PipeEchoServer> StartAsync(
+        PipeEchoOptions options,
+        CancellationToken cancellationToken,
+        HttpProtocols protocols = HttpProtocols.Http1,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = protocols));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            listen.Protocols = protocols;
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         var app = builder.Build();
         var server = new PipeEchoServer(app, options);
         app.UseWebSockets();

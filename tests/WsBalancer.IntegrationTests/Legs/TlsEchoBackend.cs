@@ -83,7 +83,8 @@ internal sealed class TlsEchoBackend : IAsyncDisposable
         }
     }
 
-    private static X509Certificate2 CreateCertificate()
+    /// <summary>A self-signed server certificate for "localhost", valid for an hour.</summary>
+    internal static X509Certificate2 CreateCertificate()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
