@@ -43,16 +43,19 @@ internal sealed class PipeBackendDialer : IDisposable
 
     private readonly SocketConnectionContextFactory _sockets;
     private readonly RemoteCertificateValidationCallback? _certificateValidation;
+    private readonly TimeProvider _time;
 
     /// <param name="logger">The socket transport's logger.</param>
     /// <param name="certificateValidation">
     /// For wss://: null (the default) validates the backend's certificate against the system's trust store and the
     /// URL's host, as today's dial does.
     /// </param>
-    public PipeBackendDialer(ILogger logger, RemoteCertificateValidationCallback? certificateValidation = null)
+    /// <param name="time">Runs the handshake deadline; the system clock when null.</param>
+    public PipeBackendDialer(ILogger logger, RemoteCertificateValidationCallback? certificateValidation = null, TimeProvider? time = null)
     {
         _sockets = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);
         _certificateValidation = certificateValidation;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Dials <paramref name="url"/> with the session's forwarded <paramref name="headers"/> (the reconnect header included on a failover dial).</summary>
@@ -70,8 +73,8 @@ internal sealed class PipeBackendDialer : IDisposable
         }
 
         var request = HandshakeRequest.Build(url, headers);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(handshakeTimeout);
+        using var timer = new CancellationTokenSource(handshakeTimeout, _time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Transport? transport = null;
         try
@@ -97,7 +100,7 @@ internal sealed class PipeBackendDialer : IDisposable
                 socket.Dispose();
             }
 
-            if (ex is OperationCanceledException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            if (ex is OperationCanceledException && timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 throw new TimeoutException($"the backend did not complete the handshake within {handshakeTimeout.TotalSeconds:0.###} s", ex);
             }
@@ -147,6 +150,7 @@ internal sealed class PipeBackendDialer : IDisposable
     private static HandshakeException TooLarge() =>
         new(0, $"the backend's handshake reply is larger than {MaxReplyBytes / 1024} KiB");
 
+    /// <summary>Frees the socket transport's memory pool: only once every leg it dialed is disposed.</summary>
     public void Dispose() => _sockets.Dispose();
 
     /// <summary>What owns the connection under a leg's pipes.</summary>

@@ -6,6 +6,7 @@ using System.Security.Authentication;
 using System.Text;
 using Bogus;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using WsBalancer.Host.Upstream;
 using WsBalancer.Host.Upstream.Handshake;
 using WsBalancer.Host.WebSockets;
@@ -149,6 +150,23 @@ public sealed class BackendLegTests : IDisposable
         await Assert.ThrowsAsync<TimeoutException>(() => _dialer.DialAsync(backend.Url, new Dictionary<string, string[]>(), handshakeTimeout, timeout.Token));
 
         Assert.InRange(clock.Elapsed, handshakeTimeout - TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task DialAsync_InjectedClockPassesTheHandshakeTimeout_TimesOutThenAndNotBefore()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var timeout = Timeouts.Linked(ct);
+        await using var backend = new ScriptedBackend(_ => null);
+        var time = new FakeTimeProvider();
+        using var dialer = new PipeBackendDialer(NullLogger.Instance, time: time);
+
+        var dial = dialer.DialAsync(backend.Url, new Dictionary<string, string[]>(), TimeSpan.FromSeconds(10), timeout.Token);
+        time.Advance(TimeSpan.FromSeconds(9.9));
+        Assert.False(dial.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(0.1));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => dial);
     }
 
     [Fact]
