@@ -26,6 +26,8 @@ internal sealed class PipeEchoServer : IAsyncDisposable
     private readonly ConcurrentQueue<PipeUpgradeRefusal> _refusals = new();
     private readonly ConcurrentQueue<Exception> _failures = new();
     private readonly ConcurrentQueue<RelayOutcome> _outcomes = new();
+    private ErrorLog _errors = new();
+    private int _disposed;
 
     private PipeEchoServer(WebApplication app, PipeEchoOptions options)
     {
@@ -55,6 +57,8 @@ internal sealed class PipeEchoServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
+        var errors = new ErrorLog();
+        builder.Logging.AddProvider(errors);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
         {
             listen.Protocols = protocols;
@@ -64,7 +68,7 @@ internal sealed class PipeEchoServer : IAsyncDisposable
             }
         }));
         var app = builder.Build();
-        var server = new PipeEchoServer(app, options);
+        var server = new PipeEchoServer(app, options) { _errors = errors };
         app.UseWebSockets();
         app.Run(server.HandleAsync);
         await app.StartAsync(cancellationToken);
@@ -79,6 +83,9 @@ internal sealed class PipeEchoServer : IAsyncDisposable
         {
             throw new AggregateException(_failures);
         }
+
+        // Kestrel's own complaints (e.g. about a connection whose pipes were taken over) count as failures too.
+        Assert.Empty(_errors.Entries);
     }
 
     private async Task HandleAsync(HttpContext context)
@@ -169,10 +176,42 @@ internal sealed class PipeEchoServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Warnings and errors logged by Kestrel and the app.</summary>
+    public IReadOnlyCollection<string> LoggedWarnings => _errors.Entries;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    private sealed class ErrorLog : ILoggerProvider, ILogger
+    {
+        public ConcurrentQueue<string> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                Entries.Enqueue($"{logLevel} {eventId}: {formatter(state, exception)} {exception}");
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private sealed class EchoEvents : IRelayEvents
