@@ -116,7 +116,9 @@ internal static class BackendHandshake
         }
     }
 
-    private static void Validate(HandshakeResponse response, HandshakeRequest request)
+    /// <summary>Checks a reply against the request it answers (RFC 6455 §4.1, the client's checks).</summary>
+    /// <exception cref="HandshakeException">The reply is not an acceptable upgrade.</exception>
+    internal static void Validate(HandshakeResponse response, HandshakeRequest request)
     {
         if (response.StatusCode != 101)
         {

@@ -1,0 +1,266 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Security;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Logging;
+using WsBalancer.Host.Upstream.Handshake;
+
+namespace WsBalancer.Host.Upstream;
+
+/// <summary>
+/// The backend leg of the frame relay: dials a ws:// or wss:// backend, performs the RFC 6455 opening handshake
+/// over a pipe pair and hands the pipes back, positioned at the first byte after the backend's 101.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Why: for ws:// the socket is wrapped by Kestrel's own socket transport (<see cref="SocketConnectionContextFactory"/>),
+/// so the backend leg reads exactly like the client leg: one receive fills pooled blocks, the relay parses every
+/// frame in them in place and flushes once per batch, and an idle connection holds no buffer (the transport waits
+/// for data before it takes a block). No <see cref="System.Net.WebSockets.WebSocket"/> sits on top: it would read a
+/// frame header per call and copy each payload into a caller's buffer. For wss:// the pipes wrap the
+/// <see cref="SslStream"/> (<see cref="PipeReader.Create(Stream, StreamPipeReaderOptions?)"/>), which costs one
+/// decrypting copy either way.
+/// </para>
+/// <para>
+/// The request is today's (<see cref="HandshakeRequest"/>: target, Host, forwarded headers, the reconnect header,
+/// subprotocols offered) and the reply gets today's checks (<see cref="BackendHandshake.Validate"/>), so a failure
+/// reads the same: a <see cref="HandshakeException"/> with the backend's status. One deadline, the backend's
+/// handshake timeout, bounds connect, TLS and handshake together, as the upstream's dial does today; it ends in a
+/// <see cref="TimeoutException"/>. The reply head is bounded (<see cref="MaxReplyBytes"/>), and the reader is advanced
+/// exactly past it, so frames the backend sent in the same segment as its 101 stay in the pipe.
+/// </para>
+/// <para>
+/// Not covered yet: keep-alive pings and the close handshake (the session's), permessage-deflate (never offered),
+/// proxies, and a byte count of what the kernel accepted (for failover's "what reached the backend").
+/// </para>
+/// </remarks>
+internal sealed class PipeBackendDialer : IDisposable
+{
+    /// <summary>Longest reply head (status line and header fields) accepted from a backend.</summary>
+    public const int MaxReplyBytes = 16 * 1024;
+
+    private readonly SocketConnectionContextFactory _sockets;
+    private readonly RemoteCertificateValidationCallback? _certificateValidation;
+    private readonly TimeProvider _time;
+
+    /// <param name="logger">The socket transport's logger.</param>
+    /// <param name="certificateValidation">
+    /// For wss://: null (the default) validates the backend's certificate against the system's trust store and the
+    /// URL's host, as today's dial does.
+    /// </param>
+    /// <param name="time">Runs the handshake deadline; the system clock when null.</param>
+    public PipeBackendDialer(ILogger logger, RemoteCertificateValidationCallback? certificateValidation = null, TimeProvider? time = null)
+    {
+        _sockets = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);
+        _certificateValidation = certificateValidation;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Dials <paramref name="url"/> with the session's forwarded <paramref name="headers"/> (the reconnect header included on a failover dial).</summary>
+    /// <param name="handshakeTimeout">Bounds connect, TLS and handshake together.</param>
+    /// <exception cref="ArgumentException">The headers offer an invalid or repeated subprotocol (the client's fault).</exception>
+    /// <exception cref="HandshakeException">The backend answered, but not with an acceptable upgrade.</exception>
+    /// <exception cref="SocketException">The TCP connection could not be made.</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">TLS failed (e.g. the certificate is not trusted).</exception>
+    /// <exception cref="TimeoutException">The dial took longer than <paramref name="handshakeTimeout"/>.</exception>
+    public async Task<PipeBackendLeg> DialAsync(Uri url, IReadOnlyDictionary<string, string[]> headers, TimeSpan handshakeTimeout, CancellationToken cancellationToken)
+    {
+        if (url.Scheme is not ("ws" or "wss"))
+        {
+            throw new ArgumentException($"'{url.Scheme}' is not a WebSocket scheme", nameof(url));
+        }
+
+        var request = HandshakeRequest.Build(url, headers);
+        using var timer = new CancellationTokenSource(handshakeTimeout, _time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Transport? transport = null;
+        try
+        {
+            await socket.ConnectAsync(url.IdnHost, url.Port, deadline.Token);
+            transport = url.Scheme == "wss"
+                ? await Transport.TlsAsync(socket, url.IdnHost, _certificateValidation, deadline.Token)
+                : Transport.Plain(_sockets.Create(socket));
+            await transport.Pipe.Output.WriteAsync(request.Bytes, deadline.Token);
+            var response = await ReadReplyAsync(transport.Pipe.Input, deadline.Token);
+            BackendHandshake.Validate(response, request);
+            var subprotocol = response.Get(Sdk.WsHeaders.Subprotocol) is { Length: > 0 } chosen ? chosen : null;
+            return new PipeBackendLeg(transport, response, subprotocol, request.SkippedHeaders);
+        }
+        catch (Exception ex)
+        {
+            if (transport is not null)
+            {
+                await transport.DisposeAsync();
+            }
+            else
+            {
+                socket.Dispose();
+            }
+
+            if (ex is OperationCanceledException && timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the backend did not complete the handshake within {handshakeTimeout.TotalSeconds:0.###} s", ex);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Reads the reply head and advances the reader exactly past its blank line.</summary>
+    private static async Task<HandshakeResponse> ReadReplyAsync(PipeReader input, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            var reader = new SequenceReader<byte>(buffer);
+            if (reader.TryReadTo(out ReadOnlySequence<byte> head, "\r\n\r\n"u8, advancePastDelimiter: true))
+            {
+                if (reader.Consumed > MaxReplyBytes)
+                {
+                    input.AdvanceTo(buffer.Start);
+                    throw TooLarge();
+                }
+
+                // Once per dial, at most 16 KiB: parsing a contiguous copy keeps the parser today's.
+                var bytes = buffer.Slice(0, reader.Position).ToArray();
+                input.AdvanceTo(reader.Position);
+                return HandshakeResponse.Parse(bytes);
+            }
+
+            if (buffer.Length > MaxReplyBytes)
+            {
+                input.AdvanceTo(buffer.Start);
+                throw TooLarge();
+            }
+
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                input.AdvanceTo(buffer.Start);
+                throw new HandshakeException(0, "the backend closed the connection during the handshake");
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static HandshakeException TooLarge() =>
+        new(0, $"the backend's handshake reply is larger than {MaxReplyBytes / 1024} KiB");
+
+    /// <summary>Frees the socket transport's memory pool: only once every leg it dialed is disposed.</summary>
+    public void Dispose() => _sockets.Dispose();
+
+    /// <summary>What owns the connection under a leg's pipes.</summary>
+    internal sealed class Transport : IAsyncDisposable
+    {
+        private readonly ConnectionContext? _connection;
+        private readonly SslStream? _tls;
+        private readonly Socket? _socket;
+
+        private Transport(IDuplexPipe pipe, ConnectionContext? connection, SslStream? tls, Socket? socket)
+        {
+            Pipe = pipe;
+            _connection = connection;
+            _tls = tls;
+            _socket = socket;
+        }
+
+        public IDuplexPipe Pipe { get; }
+
+        public static Transport Plain(ConnectionContext connection) => new(connection.Transport, connection, null, null);
+
+        public static async Task<Transport> TlsAsync(Socket socket, string host, RemoteCertificateValidationCallback? validation, CancellationToken cancellationToken)
+        {
+            var tls = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+            try
+            {
+                await tls.AuthenticateAsClientAsync(
+                    new SslClientAuthenticationOptions { TargetHost = host, RemoteCertificateValidationCallback = validation },
+                    cancellationToken);
+            }
+            catch
+            {
+                await tls.DisposeAsync();
+                throw;
+            }
+
+            var pipe = new StreamPipe(
+                PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true)),
+                PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true)));
+            return new Transport(pipe, null, tls, socket);
+        }
+
+        /// <summary>Drops the connection at once (no TLS close_notify, no FIN wait): pending reads end.</summary>
+        public void Abort()
+        {
+            if (_connection is not null)
+            {
+                _connection.Abort(new ConnectionAbortedException("the backend leg was aborted"));
+            }
+            else
+            {
+                _socket?.Dispose();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_connection is not null)
+            {
+                // Completing the application's ends lets the transport finish its loops and close the socket.
+                await _connection.Transport.Input.CompleteAsync();
+                await _connection.Transport.Output.CompleteAsync();
+                await _connection.DisposeAsync();
+                return;
+            }
+
+            await Pipe.Input.CompleteAsync();
+            await Pipe.Output.CompleteAsync();
+            await _tls!.DisposeAsync();
+        }
+    }
+
+    private sealed class StreamPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+}
+
+/// <summary>A backend connection past its 101: the pipes (the input positioned at the first frame) and the reply.</summary>
+internal sealed class PipeBackendLeg : IAsyncDisposable
+{
+    private readonly PipeBackendDialer.Transport _transport;
+    private int _disposed;
+
+    internal PipeBackendLeg(PipeBackendDialer.Transport transport, HandshakeResponse response, string? subprotocol, IReadOnlyList<string> skippedHeaders)
+    {
+        _transport = transport;
+        Response = response;
+        Subprotocol = subprotocol;
+        SkippedHeaders = skippedHeaders;
+    }
+
+    /// <summary>Frames to and from the backend: write masked frames to <c>Output</c>, read unmasked ones from <c>Input</c>.</summary>
+    public IDuplexPipe Transport => _transport.Pipe;
+
+    /// <summary>The backend's 101 (for pass-headers).</summary>
+    public HandshakeResponse Response { get; }
+
+    /// <summary>The subprotocol the backend chose (one that was offered), or null.</summary>
+    public string? Subprotocol { get; }
+
+    /// <summary>Forwarded header names left out of the request (see <see cref="HandshakeRequest.SkippedHeaders"/>).</summary>
+    public IReadOnlyList<string> SkippedHeaders { get; }
+
+    /// <summary>Drops the TCP connection without a close handshake; pending reads and writes end.</summary>
+    public void Abort() => _transport.Abort();
+
+    /// <summary>Completes both pipes and closes the connection (idempotent).</summary>
+    public ValueTask DisposeAsync() =>
+        Interlocked.Exchange(ref _disposed, 1) == 0 ? _transport.DisposeAsync() : ValueTask.CompletedTask;
+}
