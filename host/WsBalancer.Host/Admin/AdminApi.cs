@@ -78,8 +78,9 @@ internal static class AdminApi
             var result = admin.DeleteBackend(id);
             if (result == AdminResult.Success)
             {
-                // The administrator only forgets the backend; moving its live sessions is the host's job.
-                await sessions.FailoverBackendAsync(id);
+                // The administrator only forgets the backend; moving its live sessions (or ending those no other
+                // backend can take) is the host's job.
+                await sessions.MoveOffDeletedBackendAsync(id);
             }
 
             return AdminReplies.From(result, "backend", id);
@@ -91,7 +92,7 @@ internal static class AdminApi
                 return AdminReplies.Failed($"unknown backend id '{id}'", StatusCodes.Status404NotFound);
             }
 
-            var (moved, failed) = await sessions.FailoverBackendAsync(id);
+            var (moved, failed) = await sessions.MoveOffDeletedBackendAsync(id);
             return failed > 0
                 ? AdminReplies.Failed($"{failed} of {moved + failed} session(s) could not be moved", StatusCodes.Status502BadGateway)
                 : moved == 0 ? AdminReplies.NoActionRequired : AdminReplies.Success;

@@ -174,6 +174,9 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
     /// <summary>Ends the session: the client gets a normal close (1000) and the backend leg is closed.</summary>
     public void Abort() => Post(SessionCommand.Abort);
 
+    /// <summary>Ends the session because its backend was deleted and no other backend took it (1011).</summary>
+    public void EndForDeletedBackend() => Post(SessionCommand.BackendDeleted);
+
     /// <summary>A plugin or script ends the session with its own close code.</summary>
     public void Close(int code, string? reason)
     {

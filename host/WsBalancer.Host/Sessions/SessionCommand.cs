@@ -5,6 +5,9 @@ internal sealed class SessionCommand
 {
     public static readonly SessionCommand Abort = new(null, 1000, "session aborted by the administrator", SessionEndReason.Aborted);
 
+    /// <summary>The session's backend was deleted and no other could take it: 1011, as the seed contract says.</summary>
+    public static readonly SessionCommand BackendDeleted = new(null, 1011, "backend deleted", SessionEndReason.BackendDeleted);
+
     private SessionCommand(TaskCompletionSource<FailoverResult>? outcome, int closeCode, string? closeReason, SessionEndReason endReason)
     {
         Outcome = outcome;

@@ -11,6 +11,7 @@ internal enum SessionEndReason
     PendingOverflow,
     MessageTooBig,
     Aborted,
+    BackendDeleted,
     ClosedByPlugin,
     ShuttingDown,
     Failed,

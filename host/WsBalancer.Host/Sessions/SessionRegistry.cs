@@ -94,6 +94,39 @@ internal sealed class SessionRegistry
         return (moved, results.Length - moved);
     }
 
+    /// <summary>
+    /// After a backend is deleted: moves each of its sessions to another backend, and ends (1011, "backend deleted")
+    /// those that no other backend took and that are still on the deleted one. Returns how many were moved and ended.
+    /// </summary>
+    public async Task<(int Moved, int Ended)> MoveOffDeletedBackendAsync(string backendId)
+    {
+        var moves = new List<(BalancerSession Session, Task<FailoverResult> Move)>();
+        foreach (var session in _sessions.Values)
+        {
+            if (session.BackendId == backendId)
+            {
+                moves.Add((session, session.RequestFailoverAsync()));
+            }
+        }
+
+        int moved = 0, ended = 0;
+        foreach (var (session, move) in moves)
+        {
+            if ((await move).Result == AdminResult.Success)
+            {
+                moved++;
+            }
+            else if (session.BackendId == backendId)
+            {
+                // Left on a backend that no longer exists, it would never be moved or counted again.
+                session.EndForDeletedBackend();
+                ended++;
+            }
+        }
+
+        return (moved, ended);
+    }
+
     /// <summary>Completes when no session is left (immediately if none is).</summary>
     public Task WaitUntilEmptyAsync(CancellationToken cancellationToken)
     {
