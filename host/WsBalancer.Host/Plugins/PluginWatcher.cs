@@ -5,9 +5,9 @@ namespace WsBalancer.Host.Plugins;
 
 /// <summary>Looks at the plugin folders every <see cref="PluginSettings.PollInterval"/> for the life of the host.</summary>
 internal sealed class PluginWatcher(PluginCatalog catalog, TimeProvider time, ILogger<PluginWatcher> logger)
-    : FolderWatcher(catalog.PollInterval, time)
+    : PeriodicWork(catalog.PollInterval, time)
 {
-    protected override Task ScanAsync(CancellationToken cancellationToken) => catalog.ScanAsync(cancellationToken);
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => catalog.ScanAsync(cancellationToken);
 
     protected override void Failed(Exception exception) => PluginsLog.WatcherFailed(logger, exception);
 }

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using WsBalancer.Host.Hosting;
 
 namespace WsBalancer.Host.Scripting;
 
@@ -7,7 +7,8 @@ namespace WsBalancer.Host.Scripting;
 /// Lets go of script engines that went uncalled for <see cref="ScriptSettings.EngineIdleTimeout"/>: an idle session
 /// then costs its state, not an engine (about 40 KiB each). Runs every half timeout, at most every 5 s.
 /// </summary>
-internal sealed class IdleEngineSweep(ScriptLibrary library, TimeProvider time, ILogger<IdleEngineSweep> logger) : BackgroundService
+internal sealed class IdleEngineSweep(ScriptLibrary library, TimeProvider time, ILogger<IdleEngineSweep> logger)
+    : PeriodicWork(Period(library.Settings.EngineIdleTimeout), time)
 {
     private static readonly TimeSpan LongestPeriod = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ShortestPeriod = TimeSpan.FromMilliseconds(50);
@@ -21,50 +22,40 @@ internal sealed class IdleEngineSweep(ScriptLibrary library, TimeProvider time, 
 
     private static readonly TimeSpan CompactAtMostEvery = TimeSpan.FromMinutes(1);
 
+    private readonly TimeSpan _idleFor = library.Settings.EngineIdleTimeout;
     private long _lastCompaction;
     private int _releasedSinceCompaction;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override bool Enabled => _idleFor > TimeSpan.Zero;
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        var idleFor = library.Settings.EngineIdleTimeout;
-        if (idleFor <= TimeSpan.Zero)
+        var released = 0;
+        foreach (var session in library.SessionsWithEngines)
         {
-            return;
+            released += session.ReleaseIdleEngines(_idleFor);
         }
 
-        var period = TimeSpan.FromTicks(Math.Clamp(idleFor.Ticks / 2, ShortestPeriod.Ticks, LongestPeriod.Ticks));
-        using var timer = new PeriodicTimer(period, time);
-        try
+        if (released > 0)
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                var released = 0;
-                foreach (var session in library.SessionsWithEngines)
-                {
-                    released += session.ReleaseIdleEngines(idleFor);
-                }
+            ScriptingLog.IdleEnginesReleased(logger, released);
+        }
 
-                if (released > 0)
-                {
-                    ScriptingLog.IdleEnginesReleased(logger, released);
-                }
+        // Sessions go idle in waves: the memory is given back once a wave is over.
+        _releasedSinceCompaction += released;
+        if (released == 0 && _releasedSinceCompaction >= CompactAfter)
+        {
+            GiveMemoryBack();
+        }
 
-                // Sessions go idle in waves: the memory is given back once a wave is over.
-                _releasedSinceCompaction += released;
-                if (released == 0 && _releasedSinceCompaction >= CompactAfter)
-                {
-                    GiveMemoryBack();
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            IdleSweepFailed(ex);
-        }
+        return Task.CompletedTask;
     }
+
+    protected override void Failed(Exception exception) => ScriptingLog.IdleSweepFailed(logger, exception);
+
+    // Zero (switched off) still needs a valid interval: the work never starts then.
+    private static TimeSpan Period(TimeSpan idleFor) =>
+        TimeSpan.FromTicks(Math.Clamp(idleFor.Ticks / 2, ShortestPeriod.Ticks, LongestPeriod.Ticks));
 
     /// <summary>
     /// Released engines are old objects: a full collection frees them, but the runtime keeps the memory for later use
@@ -74,8 +65,8 @@ internal sealed class IdleEngineSweep(ScriptLibrary library, TimeProvider time, 
     /// </summary>
     private void GiveMemoryBack()
     {
-        var now = time.GetTimestamp();
-        if ((_lastCompaction != 0 && time.GetElapsedTime(_lastCompaction, now) < CompactAtMostEvery)
+        var now = Time.GetTimestamp();
+        if ((_lastCompaction != 0 && Time.GetElapsedTime(_lastCompaction, now) < CompactAtMostEvery)
             || GC.GetGCMemoryInfo().HeapSizeBytes > CompactBelowHeapBytes)
         {
             return;
@@ -85,6 +76,4 @@ internal sealed class IdleEngineSweep(ScriptLibrary library, TimeProvider time, 
         _releasedSinceCompaction = 0;
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
-
-    private void IdleSweepFailed(Exception exception) => ScriptingLog.IdleSweepFailed(logger, exception);
 }

@@ -349,7 +349,7 @@ internal sealed class ScriptSession
             var fault = new ScriptFault(ScriptFaultKind.Budget, $"session {_info.Id} used its script budget", slot.Name);
             _faults.Report(slot, hook, fault);
             slot.Stats.Failed(limitBreak: false);
-            _metrics.Script(slot.Name).Failed("budget");
+            Series(slot).Failed("budget");
             return OnError(file, null);
         }
 
@@ -369,7 +369,7 @@ internal sealed class ScriptSession
 
         var requested = runtime.Effects;
         var stats = slot.Stats;
-        var series = _metrics.Script(slot.Name);
+        var series = Series(slot);
         if (call.Verdict == ScriptVerdict.Drop)
         {
             stats.Dropped();
@@ -434,7 +434,7 @@ internal sealed class ScriptSession
         {
             _faults.Report(slot, hook, fault!);
             slot.Stats.Failed(fault!.IsLimitBreak);
-            _metrics.Script(slot.Name).Failed(fault.IsLimitBreak ? "limit" : "error");
+            Series(slot).Failed(fault.IsLimitBreak ? "limit" : "error");
             if (fault.IsLimitBreak)
             {
                 _library.LimitBroken(slot);
@@ -457,7 +457,7 @@ internal sealed class ScriptSession
     {
         _faults.Report(slot, hook, fault);
         slot.Stats.Failed(fault.IsLimitBreak);
-        _metrics.Script(slot.Name).Failed(fault.IsLimitBreak ? "limit" : "error");
+        Series(slot).Failed(fault.IsLimitBreak ? "limit" : "error");
         if (fault.IsLimitBreak)
         {
             // An engine stopped mid-statement may hold half-built state: the next call starts from a fresh one.
@@ -467,13 +467,16 @@ internal sealed class ScriptSession
         }
     }
 
+    // Resolved once per script (the slot outlives its versions), not looked up on every call.
+    private ScriptMetrics.Series Series(ScriptSlot slot) => slot.Series ??= _metrics.Script(slot.Name);
+
     private void Account(ScriptSlot slot, ScriptRuntime runtime, long started)
     {
         runtime.LastUsed = _time.GetTimestamp();
         var elapsed = Stopwatch.GetElapsedTime(started);
         var micros = (long)elapsed.TotalMicroseconds;
         slot.Stats.Call(micros);
-        _metrics.Script(slot.Name).Call(elapsed.TotalSeconds);
+        Series(slot).Call(elapsed.TotalSeconds);
         _budgetUsedTicks += elapsed.Ticks;
     }
 

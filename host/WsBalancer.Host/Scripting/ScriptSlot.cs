@@ -1,3 +1,5 @@
+using WsBalancer.Host.Metrics;
+
 namespace WsBalancer.Host.Scripting;
 
 /// <summary>
@@ -23,6 +25,9 @@ internal sealed class ScriptSlot
     public string Name { get; }
 
     public ScriptStats Stats { get; } = new();
+
+    /// <summary>The script's metric series, set by the first session that measures a call (any of them sets the same).</summary>
+    public ScriptMetrics.Series? Series { get; set; }
 
     public ScriptFile? Current
     {
