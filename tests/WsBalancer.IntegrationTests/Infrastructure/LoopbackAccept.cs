@@ -19,9 +19,11 @@ public static class LoopbackAccept
                 handlers.Add(handle(tcp));
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        // The listener was stopped: the server is being disposed. A stopped listener asked for the next connection
+        // says "not listening" instead when the stop came between two accepts.
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException
+            || (ex is InvalidOperationException && stop.IsCancellationRequested))
         {
-            // The listener was stopped: the server is being disposed.
         }
 
         await Task.WhenAll(handlers);
