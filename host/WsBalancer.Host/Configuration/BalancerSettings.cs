@@ -76,6 +76,12 @@ internal sealed record ServerSettings
     /// <summary>Offer permessage-deflate on the client leg. Default: false.</summary>
     public bool Compression { get; init; }
 
+    /// <summary>
+    /// Sessions that need no message content (no valve, script or compression) are relayed frame by frame instead of
+    /// message by message. Default: true.
+    /// </summary>
+    public bool FrameRelay { get; init; } = true;
+
     /// <summary>Most client messages held for the backend while a session re-dials. Default: 1000.</summary>
     public int MaxPendingMessages { get; init; } = 1000;
 
@@ -114,7 +120,7 @@ internal sealed record ServerSettings
         builder.Append(CultureInfo.InvariantCulture, $"WriteBufferSize = {WriteBufferSize}, TrustReceivedXff = {TrustReceivedXff}, ");
         builder.Append(CultureInfo.InvariantCulture, $"BlockHeaders = [{string.Join(", ", BlockHeaders)}], ReconnectHeader = {ReconnectHeader}, ");
         builder.Append(CultureInfo.InvariantCulture, $"EnableInstrumentation = {EnableInstrumentation}, LoggingLevel = {LoggingLevel}, ");
-        builder.Append(CultureInfo.InvariantCulture, $"Compression = {Compression}, MaxPendingMessages = {MaxPendingMessages}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"Compression = {Compression}, FrameRelay = {FrameRelay}, MaxPendingMessages = {MaxPendingMessages}, ");
         builder.Append(CultureInfo.InvariantCulture, $"MaxPendingBytes = {MaxPendingBytes}, MaxMessageBytes = {MaxMessageBytes}, ");
         builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DataDirectory = {DataDirectory}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminToken = {(AdminToken is null ? "" : SettingsReader.RedactedValue)}, ");

@@ -5,13 +5,16 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Sessions;
+using WsBalancer.Host.Sessions.Relay;
+using WsBalancer.Host.Upstream;
 using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Frontend;
 
 /// <summary>
 /// Every request on the frontend listener: admission, then dial-first-then-accept (the client gets the backend's
-/// subprotocol and pass-headers in its 101), then the session runs until it ends.
+/// subprotocol and pass-headers in its 101), then the session runs until it ends: relayed frame by frame when
+/// nothing needs its messages (<see cref="RelayEligibility"/>), otherwise message by message.
 /// </summary>
 internal sealed class FrontendEndpoint
 {
@@ -19,10 +22,12 @@ internal sealed class FrontendEndpoint
     private readonly UpstreamHeaders _headers;
     private readonly SessionServices _services;
     private readonly ServerSettings _settings;
+    private readonly WebSocketUpstream _upstream;
     private readonly ILogger _logger;
 
-    public FrontendEndpoint(FrontendState state, ServerSettings settings, SessionServices services, ILogger<FrontendEndpoint> logger)
+    public FrontendEndpoint(FrontendState state, ServerSettings settings, SessionServices services, WebSocketUpstream upstream, ILogger<FrontendEndpoint> logger)
     {
+        _upstream = upstream;
         _state = state;
         _settings = settings;
         _headers = new UpstreamHeaders(settings);
@@ -49,35 +54,18 @@ internal sealed class FrontendEndpoint
         var request = context.Request;
         var requestUri = RequestUri(context);
         var headers = _headers.Build(request.Headers, context.Connection.RemoteIpAddress);
-        var session = new BalancerSession(NewSessionId(), requestUri, headers, _services);
+        var lease = _services.Plugins.AcquireLease();
+        var id = NewSessionId();
+        if (RelayEligibility.Allows(_settings, lease.Snapshot, _upstream, _services.Scripts, requestUri.AbsolutePath)
+            && PipeUpgrade.Check(context, _settings.Compression) == PipeUpgradeRefusal.None)
+        {
+            await RelayAsync(context, new RelaySession(id, requestUri, headers, _services, _upstream, lease), requestUri, headers);
+            return;
+        }
 
-        IBackendConnection backend;
-        try
+        var session = new BalancerSession(id, requestUri, headers, _services, lease);
+        if (await DialAsync(context, session.DialFirstAsync) is not { } backend)
         {
-            backend = await session.DialFirstAsync(context.RequestAborted);
-        }
-        catch (ConnectionDeclinedException ex)
-        {
-            FrontendLog.Declined(_logger, ex.Id, ex.Code);
-            var status = ex.Code is >= 300 and < 500 ? ex.Code : StatusCodes.Status502BadGateway;
-            await FailAsync(context, status, $"backend declined the connection ({ex.Code})");
-            return;
-        }
-        catch (RemoteSystemException ex)
-        {
-            FrontendLog.NoBackend(_logger, request.Path, ex.Message);
-            await FailAsync(context, StatusCodes.Status502BadGateway, "no backend available");
-            return;
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (Exception ex)
-        {
-            // A dialer (possibly a plugin) broke its contract: this client gets a 502, the balancer goes on.
-            FrontendLog.DialerFailed(_logger, ex);
-            await FailAsync(context, StatusCodes.Status502BadGateway, "no backend available");
             return;
         }
 
@@ -105,14 +93,7 @@ internal sealed class FrontendEndpoint
         }
         catch (Exception ex) when (ex is IOException or WebSocketException or OperationCanceledException or InvalidOperationException)
         {
-            FrontendLog.AcceptFailed(_logger, session.Id, ex.Message);
-            await session.AbandonAsync();
-            if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
-            {
-                // The upgrade was refused before anything was sent (e.g. a header Kestrel will not write): say so.
-                await FailAsync(context, StatusCodes.Status502BadGateway, "the upgrade could not be completed");
-            }
-
+            await AcceptFailedAsync(context, session.Id, ex, session.AbandonAsync);
             return;
         }
 
@@ -121,13 +102,87 @@ internal sealed class FrontendEndpoint
             _state.Id,
             requestUri,
             headers.AsReadOnly(),
-            context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
+            RemoteAddress(context),
             session,
             session,
             socket,
             _settings.Frontend.WriteTimeout);
         await session.RunAsync(client, context.RequestAborted);
     }
+
+    /// <summary>The frame relay: dial, answer the upgrade on the connection's own pipes, relay until the session ends.</summary>
+    private async Task RelayAsync(HttpContext context, RelaySession session, Uri requestUri, Dictionary<string, string[]> headers)
+    {
+        if (await DialAsync(context, session.DialFirstAsync) is not { } backend)
+        {
+            return;
+        }
+
+        PipeUpgradeResult upgrade;
+        try
+        {
+            upgrade = await PipeUpgrade.UpgradeAsync(context, backend.Subprotocol, backend.AdditionalHeaders, _settings.Compression);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            await AcceptFailedAsync(context, session.Id, ex, session.AbandonAsync);
+            return;
+        }
+
+        foreach (var skipped in upgrade.SkippedHeaders)
+        {
+            FrontendLog.PassHeaderSkipped(_logger, skipped, backend.BackendId);
+        }
+
+        var client = new RelayClient(session.Id, _state.Id, requestUri, headers.AsReadOnly(), RemoteAddress(context), session);
+        await session.RunAsync(client, upgrade.Transport!, context.Abort, context.RequestAborted);
+    }
+
+    /// <summary>Dials the first backend leg; on failure answers the client (502, or the backend's refusal) and returns null.</summary>
+    private async Task<T?> DialAsync<T>(HttpContext context, Func<CancellationToken, Task<T>> dial)
+        where T : class
+    {
+        try
+        {
+            return await dial(context.RequestAborted);
+        }
+        catch (ConnectionDeclinedException ex)
+        {
+            FrontendLog.Declined(_logger, ex.Id, ex.Code);
+            var status = ex.Code is >= 300 and < 500 ? ex.Code : StatusCodes.Status502BadGateway;
+            await FailAsync(context, status, $"backend declined the connection ({ex.Code})");
+        }
+        catch (RemoteSystemException ex)
+        {
+            FrontendLog.NoBackend(_logger, context.Request.Path, ex.Message);
+            await FailAsync(context, StatusCodes.Status502BadGateway, "no backend available");
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // A dialer (possibly a plugin) broke its contract: this client gets a 502, the balancer goes on.
+            FrontendLog.DialerFailed(_logger, ex);
+            await FailAsync(context, StatusCodes.Status502BadGateway, "no backend available");
+        }
+
+        return null;
+    }
+
+    private async Task AcceptFailedAsync(HttpContext context, string sessionId, Exception ex, Func<Task> abandon)
+    {
+        FrontendLog.AcceptFailed(_logger, sessionId, ex.Message);
+        await abandon();
+        if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The upgrade was refused before anything was sent (e.g. a header Kestrel will not write): say so.
+            await FailAsync(context, StatusCodes.Status502BadGateway, "the upgrade could not be completed");
+        }
+    }
+
+    private static string? RemoteAddress(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
 
     /// <summary>The client's request target exactly as sent (path and query), on the client-facing host.</summary>
     private static Uri RequestUri(HttpContext context)

@@ -92,7 +92,12 @@ internal sealed class BalancerHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         ConfigureLogging(builder.Logging, settings.Server.LoggingLevel);
-        builder.WebHost.ConfigureKestrel(kestrel => Listeners.Configure(kestrel, settings.Server.Frontend));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            Listeners.Configure(kestrel, settings.Server.Frontend);
+            kestrel.Limits.MaxRequestBufferSize = ClientReadBufferLimit(settings.Server);
+        });
+        builder.WebHost.UseSockets(sockets => sockets.MaxReadBufferSize = ClientReadBufferLimit(settings.Server));
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddSingleton(settings.Server);
@@ -155,6 +160,13 @@ internal sealed class BalancerHost : IAsyncDisposable
         app.Run(endpoint.HandleAsync);
         return app;
     }
+
+    /// <summary>
+    /// How many bytes a client connection may hold unread. The relay keeps a client message on the connection's pipe
+    /// until the backend's socket took all of it (so a failover can resend it whole): the pipe must hold the largest
+    /// message, or reading would stop at the limit and the message never complete. Memory is taken only as bytes arrive.
+    /// </summary>
+    private static long ClientReadBufferLimit(ServerSettings server) => Math.Max(1L << 20, server.MaxMessageBytes + (64L << 10));
 
     /// <summary>The gauges read live state when scraped, so they cannot drift from it.</summary>
     private static void ObserveGauges(IServiceProvider services)

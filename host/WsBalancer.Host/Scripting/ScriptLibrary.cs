@@ -123,6 +123,24 @@ internal sealed class ScriptLibrary
         }
     }
 
+    /// <summary>
+    /// True when a script present now could run for a session on <paramref name="path"/>: one whose <c>@match</c> takes
+    /// the path, even if disabled or quarantined (it can be enabled while the session lives), or one that does not
+    /// compile (its fixed version might match).
+    /// </summary>
+    public bool MayApplyTo(string path)
+    {
+        foreach (var slot in Volatile.Read(ref _published))
+        {
+            if (slot.Current is not { } file || file.Header.Matches(path))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public ScriptSlot? Find(string name) => Array.Find(Volatile.Read(ref _published), s => s.Name == name) ?? FindAny(name);
 
     /// <summary>Lets the script run again: lifts a quarantine and an administrator's disable.</summary>

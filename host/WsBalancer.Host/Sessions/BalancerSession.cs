@@ -14,7 +14,7 @@ namespace WsBalancer.Host.Sessions;
 /// pending queue) and the pump (backend leg's Send → valves → client), which also owns every failover, so a
 /// leg is only ever replaced from one place.
 /// </summary>
-internal sealed partial class BalancerSession : ISessionDetails, ISessionControl, IScriptedSession
+internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, ISessionControl, IScriptedSession
 {
     private readonly SessionServices _services;
     private readonly ServerSettings _settings;
@@ -31,7 +31,7 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
     private BackendLeg _leg;
     private ValveChain _valves = ValveChain.Empty;
     private ProxySession? _pair;
-    private PluginLease? _lease; // the plugin versions this session started with, held until it ends
+    private readonly PluginLease _lease; // the plugin versions this session started with, held until it ends
     private ScriptSession? _scripts;
     private SessionEndReason? _endReason;
     private (int Code, string Reason)? _clientClose;
@@ -42,8 +42,10 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
     private bool _readerStopped;
     private int _attention; // 1 when a command or the end of the lifetime waits for the pump
 
-    public BalancerSession(string id, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, SessionServices services)
+    /// <param name="lease">The plugin versions this session starts with, held until it ends.</param>
+    public BalancerSession(string id, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, SessionServices services, PluginLease lease)
     {
+        _lease = lease;
         Id = id;
         RequestUri = requestUri;
         _services = services;
@@ -77,18 +79,19 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
 
     public int PendingMessages => _queue.Count;
 
+    public SessionPath Path => SessionPath.Message;
+
     /// <summary>Why the session ended; null until its last listener call is about to be made.</summary>
     public SessionEndReason? FinalReason { get; private set; }
 
     string? ISessionDetails.EndReason => FinalReason?.ToString();
 
     /// <summary>
-    /// Takes the current plugin snapshot and dials the first backend leg with its dialer. Throws what the dialer throws;
+    /// Dials the first backend leg with the dialer of the session's plugin snapshot. Throws what the dialer throws;
     /// nothing is registered yet, and the snapshot's versions are let go again.
     /// </summary>
-    public async ValueTask<IBackendConnection> DialFirstAsync(CancellationToken cancellationToken)
+    public async Task<IBackendConnection> DialFirstAsync(CancellationToken cancellationToken)
     {
-        _lease = _services.Plugins.AcquireLease();
         try
         {
             var connection = await _lease.Snapshot.Dialer.DialUpstreamAsync(_leg.CreateDialContext(RequestUri, _headers, null), cancellationToken);
@@ -111,7 +114,7 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
         }
         finally
         {
-            _lease?.Release();
+            _lease.Release();
         }
     }
 
@@ -158,7 +161,7 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
     }
 
     /// <summary>Drops the client when a write to it has taken longer than the write timeout; true when it did.</summary>
-    public bool DropIfClientTooSlow(long now)
+    public bool Tick(long now)
     {
         if (_client is null || !_client.IsSendOverdue(now))
         {
@@ -521,7 +524,7 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
             NotifyTerminated(_pair);
         }
 
-        _lease?.Release();
+        _lease.Release();
         Volatile.Write(ref _ended, true);
         FailPendingCommands();
 
@@ -589,40 +592,14 @@ internal sealed partial class BalancerSession : ISessionDetails, ISessionControl
     {
         var pair = new ProxySession(_client, leg.Connection);
         _pair = pair;
-        _valves = ValveChain.Build(_lease!.Snapshot.ValveProviders, pair, _services.Metrics, _services.Faults, _logger);
+        _valves = ValveChain.Build(_lease.Snapshot.ValveProviders, pair, _services.Metrics, _services.Faults, _logger);
         leg.Connection.Start();
         Notify(pair, created: true);
     }
 
     private void NotifyTerminated(ProxySession pair) => Notify(pair, created: false);
 
-    /// <summary>Tells the listeners of the snapshot this session started with; each is a fault barrier.</summary>
-    private void Notify(ProxySession pair, bool created)
-    {
-        foreach (var (listener, plugin) in _lease!.Snapshot.Listeners)
-        {
-            try
-            {
-                if (created)
-                {
-                    listener.SessionCreated(pair);
-                }
-                else
-                {
-                    listener.SessionTerminated(pair);
-                }
-            }
-            catch (Exception ex)
-            {
-                if (plugin is null)
-                {
-                    SessionsLog.ListenerFailed(_logger, Id, listener.GetType().FullName ?? "?", ex);
-                }
-                else
-                {
-                    _services.Faults.Report(plugin, listener.GetType().FullName ?? "?", listener: true, ex);
-                }
-            }
-        }
-    }
+    /// <summary>Tells the listeners of the snapshot this session started with.</summary>
+    private void Notify(ProxySession pair, bool created) =>
+        SessionListeners.Notify(_lease.Snapshot, pair, created, _services.Faults, _logger, Id);
 }

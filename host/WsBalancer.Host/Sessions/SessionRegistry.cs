@@ -9,7 +9,7 @@ internal sealed class SessionRegistry
     // Ids of recently ended sessions, so a repeated abort answers NoActionRequired instead of "unknown".
     private const int EndedIdsKept = 4096;
 
-    private readonly ConcurrentDictionary<string, BalancerSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ILiveSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _endedIds = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _endedOrder = new();
     private TaskCompletionSource _emptied = NewSignal();
@@ -18,13 +18,13 @@ internal sealed class SessionRegistry
 
     public int Count => _sessions.Count;
 
-    public ICollection<BalancerSession> Sessions => _sessions.Values;
+    public ICollection<ILiveSession> Sessions => _sessions.Values;
 
-    public void Add(BalancerSession session) => _sessions[session.Id] = session;
+    public void Add(ILiveSession session) => _sessions[session.Id] = session;
 
-    public void Remove(BalancerSession session)
+    public void Remove(ILiveSession session)
     {
-        if (_sessions.TryRemove(new KeyValuePair<string, BalancerSession>(session.Id, session)))
+        if (_sessions.TryRemove(new KeyValuePair<string, ILiveSession>(session.Id, session)))
         {
             // Kept so that the totals (what the web page turns into message rates) do not fall when a session ends.
             Interlocked.Add(ref _endedMessagesReceived, session.MessagesReceived);
@@ -46,7 +46,7 @@ internal sealed class SessionRegistry
         }
     }
 
-    public BalancerSession? Find(string id) => _sessions.TryGetValue(id, out var session) ? session : null;
+    public ILiveSession? Find(string id) => _sessions.TryGetValue(id, out var session) ? session : null;
 
     /// <summary>
     /// Messages received from clients and sent to clients since start, by ended and live sessions. Read without a lock:
@@ -100,7 +100,7 @@ internal sealed class SessionRegistry
     /// </summary>
     public async Task<(int Moved, int Ended)> MoveOffDeletedBackendAsync(string backendId)
     {
-        var moves = new List<(BalancerSession Session, Task<FailoverResult> Move)>();
+        var moves = new List<(ILiveSession Session, Task<FailoverResult> Move)>();
         foreach (var session in _sessions.Values)
         {
             if (session.BackendId == backendId)

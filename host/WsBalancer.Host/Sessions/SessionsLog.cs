@@ -49,4 +49,19 @@ internal static partial class SessionsLog
 
     [LoggerMessage(1115, LogLevel.Warning, "Session {SessionId}: client did not take a message within the write timeout; dropped as too slow.")]
     public static partial void ClientTooSlow(ILogger logger, string sessionId);
+
+    [LoggerMessage(1116, LogLevel.Debug, "Session {SessionId}: the client broke RFC 6455 ({Reason}); closed with {Code}.")]
+    public static partial void ClientProtocolError(ILogger logger, string sessionId, string reason, int code);
+
+    [LoggerMessage(1117, LogLevel.Warning, "Session {SessionId}: backend {BackendId} broke RFC 6455 ({Reason}).")]
+    public static partial void BackendProtocolError(ILogger logger, string sessionId, string backendId, string reason);
+
+    [LoggerMessage(1118, LogLevel.Warning, "Session {SessionId}: backend {BackendId} did not answer a keep-alive ping within {PingTime}; its leg is dropped.")]
+    public static partial void BackendUnresponsive(ILogger logger, string sessionId, string backendId, TimeSpan pingTime);
+
+    [LoggerMessage(1119, LogLevel.Warning, "Session {SessionId}: backend {BackendId} failed inside a message to the client; the client cannot be moved and is closed with 1011.")]
+    public static partial void BackendFailedMidMessage(ILogger logger, string sessionId, string backendId);
+
+    [LoggerMessage(1120, LogLevel.Information, "Session {SessionId} moved from backend {OldBackendId} to {BackendId}; client messages its socket had not taken go first.")]
+    public static partial void RelayFailoverCompleted(ILogger logger, string sessionId, string oldBackendId, string backendId);
 }

@@ -26,7 +26,7 @@ internal sealed class SlowClientWatchdog(SessionRegistry sessions, ServerSetting
                 var now = Stopwatch.GetTimestamp();
                 foreach (var session in sessions.Sessions)
                 {
-                    session.DropIfClientTooSlow(now);
+                    session.Tick(now);
                 }
             }
         }

@@ -2,9 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Upstream.Handshake;
 
 namespace WsBalancer.Host.Upstream;
@@ -15,13 +12,15 @@ namespace WsBalancer.Host.Upstream;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Why: for ws:// the socket is wrapped by Kestrel's own socket transport (<see cref="SocketConnectionContextFactory"/>),
-/// so the backend leg reads exactly like the client leg: one receive fills pooled blocks, the relay parses every
-/// frame in them in place and flushes once per batch, and an idle connection holds no buffer (the transport waits
-/// for data before it takes a block). No <see cref="System.Net.WebSockets.WebSocket"/> sits on top: it would read a
-/// frame header per call and copy each payload into a caller's buffer. For wss:// the pipes wrap the
-/// <see cref="SslStream"/> (<see cref="PipeReader.Create(Stream, StreamPipeReaderOptions?)"/>), which costs one
-/// decrypting copy either way.
+/// Why: the pipes wrap the connection's stream (a <see cref="NetworkStream"/>, or the <see cref="SslStream"/> over it for
+/// wss://): one receive fills a pooled block, the relay parses every frame in it in place and flushes once per batch,
+/// and an idle connection holds no buffer (a zero-byte read waits for data before a block is taken). No
+/// <see cref="System.Net.WebSockets.WebSocket"/> sits on top: it would read a frame header per call and copy each
+/// payload into a caller's buffer. A stream pipe writer, unlike Kestrel's socket transport
+/// (<c>SocketConnectionContextFactory</c>, whose flush completes once its send loop holds the bytes), completes a flush
+/// only once the stream's write
+/// did, i.e. once the kernel took the bytes: that is what tells the relay which client messages reached the backend's
+/// socket and which a failover must replay.
 /// </para>
 /// <para>
 /// The request is today's (<see cref="HandshakeRequest"/>: target, Host, forwarded headers, the reconnect header,
@@ -32,28 +31,28 @@ namespace WsBalancer.Host.Upstream;
 /// exactly past it, so frames the backend sent in the same segment as its 101 stay in the pipe.
 /// </para>
 /// <para>
-/// Not covered yet: keep-alive pings and the close handshake (the session's), permessage-deflate (never offered),
-/// proxies, and a byte count of what the kernel accepted (for failover's "what reached the backend").
+/// Not covered here: keep-alive pings and the close handshake (the session's), permessage-deflate (never offered),
+/// proxies.
 /// </para>
 /// </remarks>
-internal sealed class PipeBackendDialer : IDisposable
+internal sealed class PipeBackendDialer
 {
     /// <summary>Longest reply head (status line and header fields) accepted from a backend.</summary>
-    public const int MaxReplyBytes = 16 * 1024;
+    public const int MaxReplyBytes = 64 * 1024;
 
-    private readonly SocketConnectionContextFactory _sockets;
+    // Reads of at least this much are asked for; a backend's small frames fit many to a block.
+    private const int ReadBlockBytes = 4096;
+
     private readonly RemoteCertificateValidationCallback? _certificateValidation;
     private readonly TimeProvider _time;
 
-    /// <param name="logger">The socket transport's logger.</param>
     /// <param name="certificateValidation">
     /// For wss://: null (the default) validates the backend's certificate against the system's trust store and the
     /// URL's host, as today's dial does.
     /// </param>
     /// <param name="time">Runs the handshake deadline; the system clock when null.</param>
-    public PipeBackendDialer(ILogger logger, RemoteCertificateValidationCallback? certificateValidation = null, TimeProvider? time = null)
+    public PipeBackendDialer(RemoteCertificateValidationCallback? certificateValidation = null, TimeProvider? time = null)
     {
-        _sockets = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);
         _certificateValidation = certificateValidation;
         _time = time ?? TimeProvider.System;
     }
@@ -82,7 +81,7 @@ internal sealed class PipeBackendDialer : IDisposable
             await socket.ConnectAsync(url.IdnHost, url.Port, deadline.Token);
             transport = url.Scheme == "wss"
                 ? await Transport.TlsAsync(socket, url.IdnHost, _certificateValidation, deadline.Token)
-                : Transport.Plain(_sockets.Create(socket));
+                : Transport.Plain(socket);
             await transport.Pipe.Output.WriteAsync(request.Bytes, deadline.Token);
             var response = await ReadReplyAsync(transport.Pipe.Input, deadline.Token);
             BackendHandshake.Validate(response, request);
@@ -125,7 +124,7 @@ internal sealed class PipeBackendDialer : IDisposable
                     throw TooLarge();
                 }
 
-                // Once per dial, at most 16 KiB: parsing a contiguous copy keeps the parser today's.
+                // Once per dial, at most 64 KiB (the message path's limit too): parsing a contiguous copy keeps the parser today's.
                 var bytes = buffer.Slice(0, reader.Position).ToArray();
                 input.AdvanceTo(reader.Position);
                 return HandshakeResponse.Parse(bytes);
@@ -150,27 +149,25 @@ internal sealed class PipeBackendDialer : IDisposable
     private static HandshakeException TooLarge() =>
         new(0, $"the backend's handshake reply is larger than {MaxReplyBytes / 1024} KiB");
 
-    /// <summary>Frees the socket transport's memory pool: only once every leg it dialed is disposed.</summary>
-    public void Dispose() => _sockets.Dispose();
-
-    /// <summary>What owns the connection under a leg's pipes.</summary>
+    /// <summary>What owns the connection under a leg's pipes: the socket, and the TLS stream over it for wss://.</summary>
     internal sealed class Transport : IAsyncDisposable
     {
-        private readonly ConnectionContext? _connection;
-        private readonly SslStream? _tls;
-        private readonly Socket? _socket;
+        private readonly Stream _stream;
+        private readonly Socket _socket;
 
-        private Transport(IDuplexPipe pipe, ConnectionContext? connection, SslStream? tls, Socket? socket)
+        private Transport(Stream stream, Socket socket)
         {
-            Pipe = pipe;
-            _connection = connection;
-            _tls = tls;
+            _stream = stream;
             _socket = socket;
+            // Zero-byte reads: an idle leg holds no block while it waits. The writer keeps nothing after a flush.
+            Pipe = new StreamPipe(
+                PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBlockBytes, minimumReadSize: ReadBlockBytes / 4, leaveOpen: true, useZeroByteReads: true)),
+                PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
         }
 
         public IDuplexPipe Pipe { get; }
 
-        public static Transport Plain(ConnectionContext connection) => new(connection.Transport, connection, null, null);
+        public static Transport Plain(Socket socket) => new(new NetworkStream(socket, ownsSocket: true), socket);
 
         public static async Task<Transport> TlsAsync(Socket socket, string host, RemoteCertificateValidationCallback? validation, CancellationToken cancellationToken)
         {
@@ -187,39 +184,25 @@ internal sealed class PipeBackendDialer : IDisposable
                 throw;
             }
 
-            var pipe = new StreamPipe(
-                PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true)),
-                PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true)));
-            return new Transport(pipe, null, tls, socket);
+            return new Transport(tls, socket);
         }
 
-        /// <summary>Drops the connection at once (no TLS close_notify, no FIN wait): pending reads end.</summary>
-        public void Abort()
-        {
-            if (_connection is not null)
-            {
-                _connection.Abort(new ConnectionAbortedException("the backend leg was aborted"));
-            }
-            else
-            {
-                _socket?.Dispose();
-            }
-        }
+        /// <summary>Drops the connection at once (no TLS close_notify, no FIN wait): pending reads and writes end.</summary>
+        public void Abort() => _socket.Dispose();
 
         public async ValueTask DisposeAsync()
         {
-            if (_connection is not null)
+            await Pipe.Input.CompleteAsync();
+            try
             {
-                // Completing the application's ends lets the transport finish its loops and close the socket.
-                await _connection.Transport.Input.CompleteAsync();
-                await _connection.Transport.Output.CompleteAsync();
-                await _connection.DisposeAsync();
-                return;
+                await Pipe.Output.CompleteAsync();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException or OperationCanceledException)
+            {
+                // Completing flushes what was left: on a broken connection that fails, and nothing is owed.
             }
 
-            await Pipe.Input.CompleteAsync();
-            await Pipe.Output.CompleteAsync();
-            await _tls!.DisposeAsync();
+            await _stream.DisposeAsync();
         }
     }
 

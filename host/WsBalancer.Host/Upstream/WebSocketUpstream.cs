@@ -23,6 +23,7 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
     private readonly int _maxMessageBytes;
     private readonly TimeSpan _closeTimeout;
     private readonly Lock _writeGate = new();
+    private readonly PipeBackendDialer _pipeDialer = new();
     private ImmutableArray<UpstreamBackend> _backends = [];
     private ImmutableArray<UpstreamBackend> _rotation = [];
     private uint _cursor = uint.MaxValue;
@@ -56,7 +57,21 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
     // A single-reference struct: reads and writes are atomic; writers are serialized by _writeGate.
     public ImmutableArray<UpstreamBackend> Backends => _backends;
 
-    public async ValueTask<IBackendConnection> DialUpstreamAsync(BackendDialContext context, CancellationToken cancellationToken)
+    public async ValueTask<IBackendConnection> DialUpstreamAsync(BackendDialContext context, CancellationToken cancellationToken) =>
+        await SelectAndDialAsync(context.OldConnection?.BackendId, backend => DialAsync(backend, context, cancellationToken));
+
+    /// <summary>
+    /// The frame relay's dial (an internal fast path beside the SDK's channel model): the same choice of backend,
+    /// breaker, counters and failures as <see cref="DialUpstreamAsync"/>, but the leg is a pipe pair
+    /// (<see cref="PipeBackendDialer"/>) that the session's relay reads and writes itself.
+    /// </summary>
+    /// <param name="requestUri">The client's request (path and query are forwarded).</param>
+    /// <param name="headers">The headers to send (the reconnect header included on a re-dial).</param>
+    /// <param name="leavingBackendId">On a re-dial, the backend the session leaves: tried last.</param>
+    internal Task<RelayBackendLeg> DialRelayAsync(Uri requestUri, IReadOnlyDictionary<string, string[]> headers, string? leavingBackendId, CancellationToken cancellationToken) =>
+        SelectAndDialAsync(leavingBackendId, backend => DialRelayAsync(backend, requestUri, headers, cancellationToken));
+
+    private async Task<T> SelectAndDialAsync<T>(string? leaving, Func<UpstreamBackend, Task<T>> dial)
     {
         // Round robin over the enabled backends only, as the ancestor did, so disabling one shares its load evenly.
         var backends = _rotation;
@@ -68,7 +83,6 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
         var start = (int)(Interlocked.Increment(ref _cursor) % (uint)backends.Length);
         // A re-dial moves the session off the backend it is leaving when any other can take it: that backend
         // just failed, or an operator is draining it. It is still tried last, so a lone backend is re-dialed.
-        var leaving = context.OldConnection?.BackendId;
         SystemUnavailableException? last = null;
         var tried = 0;
         for (var i = 0; i <= backends.Length; i++)
@@ -89,7 +103,7 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
             tried++;
             try
             {
-                return await DialAsync(backend, context, cancellationToken);
+                return await dial(backend);
             }
             catch (SystemUnavailableException ex)
             {
@@ -103,21 +117,27 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
         throw new SystemUnavailableException("upstream", last?.Code ?? 0, reason, last);
     }
 
-    private async Task<IBackendConnection> DialAsync(UpstreamBackend backend, BackendDialContext context, CancellationToken cancellationToken)
+    private async Task<RelayBackendLeg> DialRelayAsync(UpstreamBackend backend, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, CancellationToken cancellationToken)
     {
-        Uri url;
+        var url = BackendUrl(backend, requestUri);
+        UpstreamLog.Dialing(_logger, backend.Id, url);
+        PipeBackendLeg leg;
         try
         {
-            url = backend.UrlFor(context.Url);
+            leg = await _pipeDialer.DialAsync(url, headers, backend.Settings.HandshakeTimeout, cancellationToken);
         }
-        catch (UriFormatException ex)
+        catch (Exception ex) when (DialFailure(backend, ex, cancellationToken) is { } failure)
         {
-            // The client's request cannot be expressed to a backend: its fault, not the backend's, so the
-            // breaker's trial (if this was one) is handed back.
-            backend.Breaker.Abandon();
-            throw new ConnectionDeclinedException(backend.Id, 400, $"request cannot be forwarded: {ex.Message}", ex);
+            throw failure;
         }
 
+        var passHeaders = Connected(backend, leg.SkippedHeaders, leg.Response);
+        return new RelayBackendLeg(NextConnectionId(backend), backend, leg, passHeaders);
+    }
+
+    private async Task<IBackendConnection> DialAsync(UpstreamBackend backend, BackendDialContext context, CancellationToken cancellationToken)
+    {
+        var url = BackendUrl(backend, context.Url);
         UpstreamLog.Dialing(_logger, backend.Id, url);
         using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         handshake.CancelAfter(backend.Settings.HandshakeTimeout);
@@ -126,29 +146,59 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
         {
             outcome = await BackendHandshake.ConnectAsync(url, context.DestHeaders, backend.Settings.PingTime, handshake.Token);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (DialFailure(backend, ex, cancellationToken) is { } failure)
         {
+            throw failure;
+        }
+
+        var passHeaders = Connected(backend, outcome.SkippedHeaders, outcome.Response);
+        return new WebSocketBackendConnection(NextConnectionId(backend), outcome.Socket, backend, context, passHeaders, _maxMessageBytes, _closeTimeout, _logger);
+    }
+
+    /// <summary>The backend URL for the client's request; a request no backend URL can express is the client's fault (400).</summary>
+    private static Uri BackendUrl(UpstreamBackend backend, Uri requestUri)
+    {
+        try
+        {
+            return backend.UrlFor(requestUri);
+        }
+        catch (UriFormatException ex)
+        {
+            // The client's fault, not the backend's, so the breaker's trial (if this was one) is handed back.
             backend.Breaker.Abandon();
             throw new ConnectionDeclinedException(backend.Id, 400, $"request cannot be forwarded: {ex.Message}", ex);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            backend.Breaker.Abandon();
-            throw;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or AuthenticationException or WebSocketException)
-        {
-            var timedOut = ex is OperationCanceledException;
-            var status = ex is HandshakeException handshakeFailure ? handshakeFailure.StatusCode : 0;
-            throw Failed(backend, status, timedOut ? "handshake timed out" : Describe(ex), timedOut, ex);
-        }
-        catch
-        {
-            backend.Breaker.Abandon();
-            throw;
-        }
+    }
 
-        foreach (var skipped in outcome.SkippedHeaders)
+    /// <summary>
+    /// What a failed dial means: the client's fault (400), the caller's cancellation (null: rethrown as it is, the
+    /// breaker's trial handed back), or the backend's failure (counted, breaker fed). Any other exception hands the
+    /// trial back and is rethrown as it is.
+    /// </summary>
+    private Exception? DialFailure(UpstreamBackend backend, Exception ex, CancellationToken cancellationToken)
+    {
+        switch (ex)
+        {
+            case ArgumentException:
+                backend.Breaker.Abandon();
+                return new ConnectionDeclinedException(backend.Id, 400, $"request cannot be forwarded: {ex.Message}", ex);
+            case OperationCanceledException when cancellationToken.IsCancellationRequested:
+                backend.Breaker.Abandon();
+                return null;
+            case OperationCanceledException or TimeoutException or IOException or SocketException or AuthenticationException or WebSocketException:
+                var timedOut = ex is OperationCanceledException or TimeoutException;
+                var status = ex is HandshakeException handshakeFailure ? handshakeFailure.StatusCode : 0;
+                return Failed(backend, status, timedOut ? "handshake timed out" : Describe(ex), timedOut, ex);
+            default:
+                backend.Breaker.Abandon();
+                return null;
+        }
+    }
+
+    /// <summary>A dial succeeded: closes the breaker, counts the connection, and picks the pass-headers.</summary>
+    private IReadOnlyDictionary<string, string[]> Connected(UpstreamBackend backend, IReadOnlyList<string> skippedHeaders, HandshakeResponse response)
+    {
+        foreach (var skipped in skippedHeaders)
         {
             UpstreamLog.HeaderSkipped(_logger, skipped, backend.Id);
         }
@@ -158,11 +208,12 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
             UpstreamLog.BreakerClosed(_logger, backend.Id);
         }
 
-        var passHeaders = PassHeaders(backend, outcome.Response);
         backend.ConnectionOpened();
-        var id = string.Create(CultureInfo.InvariantCulture, $"{backend.Id}.{Interlocked.Increment(ref _connectionCounter):x}");
-        return new WebSocketBackendConnection(id, outcome.Socket, backend, context, passHeaders, _maxMessageBytes, _closeTimeout, _logger);
+        return PassHeaders(backend, response);
     }
+
+    private string NextConnectionId(UpstreamBackend backend) =>
+        string.Create(CultureInfo.InvariantCulture, $"{backend.Id}.{Interlocked.Increment(ref _connectionCounter):x}");
 
     private RemoteSystemException Failed(UpstreamBackend backend, int status, string reason, bool timedOut, Exception ex)
     {

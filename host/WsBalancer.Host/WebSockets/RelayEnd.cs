@@ -18,10 +18,16 @@ internal enum RelayEnd
     /// </summary>
     Stopped,
 
+    /// <summary>
+    /// <see cref="RelayPump.Abandon"/> was honoured: the pump stopped where it was, perhaps inside a message. What its
+    /// outbound leg confirmed was released; the rest is left on the inbound reader.
+    /// </summary>
+    Abandoned,
+
     /// <summary>The inbound transport ended between frames without a close frame.</summary>
     InboundEnded,
 
-    /// <summary>The inbound transport ended inside a frame.</summary>
+    /// <summary>The inbound transport ended inside a frame or a message, or failed (reset, aborted).</summary>
     InboundTruncated,
 
     /// <summary>

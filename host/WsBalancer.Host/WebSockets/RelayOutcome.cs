@@ -10,4 +10,11 @@ namespace WsBalancer.Host.WebSockets;
 /// True when the outbound leg was left inside a frame (part of a large frame was forwarded before its invalid
 /// byte arrived): no close frame can follow on that leg, it must be aborted.
 /// </param>
-internal readonly record struct RelayOutcome(RelayEnd End, WebSocketCloseStatus? CloseStatus, string? Reason, bool OutboundMidFrame);
+internal readonly record struct RelayOutcome(RelayEnd End, WebSocketCloseStatus? CloseStatus, string? Reason, bool OutboundMidFrame)
+{
+    /// <summary>
+    /// True when part of a message went out on the outbound leg and not its end: that leg cannot carry a message
+    /// from another source (a new backend) before the message is finished, which only its first source can do.
+    /// </summary>
+    public bool OutboundMidMessage { get; init; }
+}

@@ -52,7 +52,14 @@ internal sealed class RelayPump
     private long _messagesWritten;
     private long _messagesFlushed;
     private long _outboundBytes;
+    private long _processed;          // inbound bytes parsed and forwarded since the pump started
+    private long _released;           // of those, handed back to the inbound reader (AdvanceTo)
+    private long _boundary;           // inbound offset just after the last whole message (or control frame between messages)
+    private long _messagesAtBoundary; // messages written up to _boundary
+    private long _messagesDelivered;
+    private long _flushWaitingSince;
     private int _stopRequested;
+    private int _abandonRequested;
 
     public RelayPump(PipeReader inbound, PipeWriter outbound, RelayPumpOptions options, IRelayEvents events)
     {
@@ -72,6 +79,9 @@ internal sealed class RelayPump
 
     private bool OutboundMidFrame => _inFrame && !_headerPending;
 
+    // Frames of the current message went out: the outbound leg cannot carry another message until its end.
+    private bool OutboundMidMessage => OutboundMidFrame || _fragmentation.InMessage;
+
     /// <summary>
     /// Asks the pump to end with <see cref="RelayEnd.Stopped"/> at the next message boundary (at once when none is in
     /// progress): a message that has started is forwarded to its end first, so the outbound leg is left between
@@ -84,20 +94,66 @@ internal sealed class RelayPump
         _inbound.CancelPendingRead();
     }
 
+    /// <summary>
+    /// Asks the pump to end with <see cref="RelayEnd.Abandoned"/> as soon as it can, mid-message if need be: its
+    /// outbound leg is being given up (that peer died, or the session is ending). A read or flush in progress is
+    /// cancelled. With <see cref="RelayPumpOptions.HoldUntilFlushed"/>, nothing not yet confirmed is released, so a
+    /// successor pump on the same inbound reader starts from the first message that did not reach the socket.
+    /// </summary>
+    public void Abandon()
+    {
+        Volatile.Write(ref _abandonRequested, 1);
+        _inbound.CancelPendingRead();
+        _outbound.CancelPendingFlush();
+    }
+
+    /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp at which a flush that did not complete at once began; 0 when none waits.</summary>
+    /// <remarks>Only a flush that the outbound transport holds back (its peer is not reading) shows here: the slow-client rule reads it.</remarks>
+    public long FlushWaitingSince => Volatile.Read(ref _flushWaitingSince);
+
+    /// <summary>
+    /// Whole messages delivered: with <see cref="RelayPumpOptions.HoldUntilFlushed"/>, those released after their
+    /// flush completed; otherwise those flushed. A message replayed by a successor pump is counted by that one.
+    /// </summary>
+    public long MessagesDelivered => Volatile.Read(ref _messagesDelivered);
+
     /// <summary>Relays until the inbound peer closes or fails, a queued close is sent, a stop is honoured, or a transport ends. Call once.</summary>
-    /// <remarks>Cancellation propagates as <see cref="OperationCanceledException"/>; cancel only to tear the session down.</remarks>
+    /// <remarks>
+    /// <para>Cancellation propagates as <see cref="OperationCanceledException"/>; cancel only to tear the session down.</para>
+    /// <para>
+    /// The first read is a cancelled one (<see cref="PipeReader.CancelPendingRead"/>): it returns at once with what
+    /// the inbound reader holds, so a pump that takes over from another starts on the bytes its predecessor left
+    /// unconsumed without waiting for new ones (a pipe forbids un-examining them).
+    /// </para>
+    /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<RelayOutcome> RunAsync(CancellationToken cancellationToken)
     {
+        _inbound.CancelPendingRead();
         while (true)
         {
-            var read = await _inbound.ReadAsync(cancellationToken);
+            ReadResult read;
+            try
+            {
+                read = await _inbound.ReadAsync(cancellationToken);
+            }
+            catch (Exception ex) when (IsTransportFailure(ex, cancellationToken))
+            {
+                return Ended(RelayEnd.InboundTruncated);
+            }
+
             var buffer = read.Buffer;
-            var outcome = ProcessBatch(buffer, out var consumed, out var wrote);
-            var leftover = !buffer.Slice(consumed).IsEmpty;
-            // Nothing more can be parsed from what is left (a partial header or control frame): examine it all,
-            // so the next read waits for new bytes.
-            _inbound.AdvanceTo(consumed, outcome is null ? buffer.End : consumed);
+            if (Volatile.Read(ref _abandonRequested) != 0)
+            {
+                _inbound.AdvanceTo(buffer.Start, buffer.End);
+                return Ended(RelayEnd.Abandoned);
+            }
+
+            // Bytes already forwarded but held (their message not yet confirmed) lie at the start: skip them.
+            var fresh = buffer.Slice(_processed - _released);
+            var outcome = ProcessBatch(fresh, out var consumed, out var wrote);
+            var leftover = !fresh.Slice(consumed).IsEmpty;
+            _processed += fresh.Slice(0, consumed).Length;
 
             if (outcome is null && !OutboundMidFrame && Outbox.HasPending)
             {
@@ -113,22 +169,32 @@ internal sealed class RelayPump
             if (outcome is null && read.IsCompleted)
             {
                 outcome = _inFrame || leftover || _fragmentation.InMessage
-                    ? new RelayOutcome(RelayEnd.InboundTruncated, null, null, OutboundMidFrame)
+                    ? Ended(RelayEnd.InboundTruncated)
                     : new RelayOutcome(RelayEnd.InboundEnded, null, null, false);
             }
 
             if (wrote)
             {
-                var flush = await _outbound.FlushAsync(cancellationToken);
-                if (flush.IsCompleted || flush.IsCanceled)
+                var flushed = await FlushAsync(cancellationToken);
+                if (!flushed)
                 {
-                    // Wins over an inbound close or error found in the same batch: what came before it was not delivered.
-                    return new RelayOutcome(RelayEnd.OutboundEnded, null, null, OutboundMidFrame);
+                    // Nothing of this batch is released: a successor replays it. Wins over an inbound close or
+                    // error found in the same batch: what came before it was not delivered.
+                    _inbound.AdvanceTo(buffer.Start, buffer.End);
+                    return Volatile.Read(ref _abandonRequested) != 0 ? Ended(RelayEnd.Abandoned) : Ended(RelayEnd.OutboundEnded);
                 }
 
                 Volatile.Write(ref _messagesFlushed, _messagesWritten);
                 _events.OnFlushed(_messagesWritten);
             }
+
+            // Release: everything processed, or (holding) up to the end of the last whole message, now confirmed.
+            var release = _options.HoldUntilFlushed ? _boundary : _processed;
+            Volatile.Write(ref _messagesDelivered, _options.HoldUntilFlushed ? _messagesAtBoundary : _messagesWritten);
+            // Nothing more can be parsed from what is left (a partial header or control frame): examine it all,
+            // so the next read waits for new bytes.
+            _inbound.AdvanceTo(buffer.GetPosition(release - _released), buffer.End);
+            _released = release;
 
             if (outcome is { } end)
             {
@@ -136,6 +202,55 @@ internal sealed class RelayPump
             }
         }
     }
+
+    /// <summary>Flushes the outbound writer; false when the outbound leg is gone, failed or the flush was cancelled.</summary>
+    private async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var pending = _outbound.FlushAsync(cancellationToken);
+                FlushResult flush;
+                if (pending.IsCompleted)
+                {
+                    flush = pending.Result;
+                }
+                else
+                {
+                    Volatile.Write(ref _flushWaitingSince, System.Diagnostics.Stopwatch.GetTimestamp());
+                    try
+                    {
+                        flush = await pending;
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _flushWaitingSince, 0);
+                    }
+                }
+
+                // A cancellation this pump did not ask for was meant for a predecessor on the same writer (a
+                // cancelled flush with none pending cancels the next one): the bytes are still there, flush again.
+                if (flush.IsCanceled && Volatile.Read(ref _abandonRequested) == 0)
+                {
+                    continue;
+                }
+
+                return !flush.IsCompleted && !flush.IsCanceled;
+            }
+        }
+        catch (Exception ex) when (IsTransportFailure(ex, cancellationToken))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A transport's way of saying it is gone (reset, aborted, disposed), as opposed to the session's own cancellation.</summary>
+    private static bool IsTransportFailure(Exception ex, CancellationToken cancellationToken) =>
+        ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException
+        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private RelayOutcome Ended(RelayEnd end) => new(end, null, null, OutboundMidFrame) { OutboundMidMessage = OutboundMidMessage };
 
     /// <summary>Parses and forwards every complete frame (and every available payload byte) in <paramref name="buffer"/>.</summary>
     /// <returns>Null to go on reading, or how the pump ends.</returns>
@@ -176,6 +291,7 @@ internal sealed class RelayPump
                 {
                     _messagesWritten++;
                     _events.OnMessageWritten(_messagesWritten, _outboundBytes);
+                    MarkBoundary(buffer, remaining);
                 }
 
                 continue;
@@ -231,7 +347,27 @@ internal sealed class RelayPump
                     break;
                 }
 
+                if (!_fragmentation.InMessage)
+                {
+                    MarkBoundary(buffer, remaining);
+                }
+
                 continue;
+            }
+
+            if (_options.WholeMessages && header.Opcode != WsOpcode.Continuation)
+            {
+                var scan = ScanMessage(remaining, out error);
+                if (scan == FrameParseStatus.NeedMoreData)
+                {
+                    break;
+                }
+
+                if (scan == FrameParseStatus.Error)
+                {
+                    outcome = Failed(error);
+                    break;
+                }
             }
 
             if (!_fragmentation.TryStartFrame(header, _options.MaxMessageBytes, out var startsMessage, out error))
@@ -268,6 +404,51 @@ internal sealed class RelayPump
 
         consumed = remaining.Start;
         return outcome;
+    }
+
+    private void MarkBoundary(in ReadOnlySequence<byte> batch, in ReadOnlySequence<byte> remaining)
+    {
+        _boundary = _processed + (batch.Length - remaining.Length);
+        _messagesAtBoundary = _messagesWritten;
+    }
+
+    /// <summary>
+    /// For <see cref="RelayPumpOptions.WholeMessages"/>: whether the message starting at <paramref name="buffer"/> has
+    /// all its frames there, checked as the forwarding will check them (so an invalid frame inside it fails the
+    /// inbound leg before any of the message goes out). A message over the size limit is an error at once, so its
+    /// bytes are never waited for.
+    /// </summary>
+    /// <returns><see cref="FrameParseStatus.Header"/> when whole and valid, <see cref="FrameParseStatus.NeedMoreData"/> or <see cref="FrameParseStatus.Error"/>.</returns>
+    private FrameParseStatus ScanMessage(ReadOnlySequence<byte> buffer, out ProtocolError error)
+    {
+        var fragmentation = _fragmentation; // a copy: the scan changes nothing
+        while (true)
+        {
+            var status = FrameHeaderParser.TryParse(buffer, _options.Inbound, out var header, out error);
+            if (status != FrameParseStatus.Header)
+            {
+                return status;
+            }
+
+            if (!header.IsControl && !fragmentation.TryStartFrame(header, _options.MaxMessageBytes, out _, out error))
+            {
+                return FrameParseStatus.Error;
+            }
+
+            var frameLength = header.HeaderLength + header.PayloadLength;
+            if (buffer.Length < frameLength)
+            {
+                return FrameParseStatus.NeedMoreData;
+            }
+
+            // A close inside the message ends it unfinished: forward what came before (the leg is closing anyway).
+            if ((!header.IsControl && header.Fin) || header.Opcode == WsOpcode.Close)
+            {
+                return FrameParseStatus.Header;
+            }
+
+            buffer = buffer.Slice(frameLength);
+        }
     }
 
     /// <summary>Forwards the next payload bytes of the current frame (at most what it has left).</summary>
@@ -344,5 +525,6 @@ internal sealed class RelayPump
         return new RelayOutcome(RelayEnd.PeerClosed, status, reason.IsEmpty ? null : Encoding.UTF8.GetString(reason), false);
     }
 
-    private RelayOutcome Failed(ProtocolError error) => new(RelayEnd.ProtocolError, error.CloseStatus, error.Reason, OutboundMidFrame);
+    private RelayOutcome Failed(ProtocolError error) =>
+        new(RelayEnd.ProtocolError, error.CloseStatus, error.Reason, OutboundMidFrame) { OutboundMidMessage = OutboundMidMessage };
 }

@@ -12,6 +12,21 @@ namespace WsBalancer.Host.WebSockets;
 /// </param>
 internal readonly record struct RelayPumpOptions(FrameRules Inbound, bool MaskOutbound, long MaxMessageBytes)
 {
+    /// <summary>
+    /// Inbound bytes are handed back to the reader only once the flush that carried their whole message completed
+    /// (for a stream transport: the kernel took them). A message in progress stays on the reader from its first frame,
+    /// so after a failed or abandoned run another pump on the same reader sends it whole to a new outbound leg.
+    /// The inbound transport must let a whole message wait unconsumed (its buffer limit above the message size).
+    /// </summary>
+    public bool HoldUntilFlushed { get; init; }
+
+    /// <summary>
+    /// A message is forwarded only once all its frames are in the inbound buffer, so an inbound leg that fails never
+    /// leaves the outbound leg inside a message (which another source could not finish). Costs the memory of the
+    /// largest message; its frames are checked before any of them goes out.
+    /// </summary>
+    public bool WholeMessages { get; init; }
+
     /// <summary>Client → backend: masked in, re-keyed out.</summary>
     public static RelayPumpOptions ClientToBackend(long maxMessageBytes, bool perMessageDeflate = false) =>
         new(new FrameRules(RequireMask: true, perMessageDeflate), MaskOutbound: true, maxMessageBytes);

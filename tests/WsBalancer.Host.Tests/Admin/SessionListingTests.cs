@@ -19,7 +19,8 @@ public sealed class SessionListingTests
             i,
             i,
             Start.AddSeconds(count - i), // listed in the opposite order of their start, so the sort is seen
-            $"10.1.{i / 250}.{i % 250}"))];
+            $"10.1.{i / 250}.{i % 250}",
+            i % 3 == 0 ? "message" : "relay"))];
 
     private static SessionPage Page(List<SessionRow> rows, SessionQuery query) =>
         SessionListing.Page(query, id => rows.Find(r => r.Id == id), rows);

@@ -37,8 +37,9 @@ public sealed class SessionListTests
         var session = await WaitForSessionAsync(balancer, s => s.GetProperty("msgsSent").GetInt64() >= echoes + pushes, ct);
 
         Assert.Equal(
-            ["id", "uri", "backendId", "reconnects", "msgsReceived", "msgsSent", "startedAt", "remoteAddress"],
+            ["id", "uri", "backendId", "reconnects", "msgsReceived", "msgsSent", "startedAt", "remoteAddress", "path"],
             session.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("relay", session.GetProperty("path").GetString()); // no valve, no script: frame by frame
         Assert.False(string.IsNullOrWhiteSpace(session.GetProperty("id").GetString()));
         Assert.Equal(pathAndQuery, session.GetProperty("uri").GetString());
         Assert.Equal("b1", session.GetProperty("backendId").GetString());

@@ -126,11 +126,12 @@ public sealed class FailoverTests
     }
 
     [Fact]
-    public async Task PendingQueueOverflowsWhileRedialing_ClientClosedWith1013_OtherSessionUnharmed()
+    public async Task MessagePath_PendingQueueOverflowsWhileRedialing_ClientClosedWith1013_OtherSessionUnharmed()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var backend = await TestBackend.StartAsync("b1", ct);
-        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingMessages = 20 });
+        // The pending queue is the message path's: the frame relay back-pressures the client instead (test below).
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingMessages = 20, FrameRelay = false });
         var victim = await balancer.ConnectAsync("/victim", ct);
         var bystander = await balancer.ConnectAsync("/bystander", ct);
         await victim.AssertEchoAsync("x", ct);
@@ -147,11 +148,11 @@ public sealed class FailoverTests
     }
 
     [Fact]
-    public async Task PendingBytesOverflowWhileRedialing_ClientClosedWith1013()
+    public async Task MessagePath_PendingBytesOverflowWhileRedialing_ClientClosedWith1013()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var backend = await TestBackend.StartAsync("b1", ct);
-        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingBytes = 16 * 1024 });
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingBytes = 16 * 1024, FrameRelay = false });
         var client = await balancer.ConnectAsync("/", ct);
         await client.AssertEchoAsync("x", ct);
 
@@ -161,6 +162,36 @@ public sealed class FailoverTests
         backend.AcceptDelay = TimeSpan.Zero;
 
         Assert.Equal((WebSocketCloseStatus)1013, closed.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Relay_ClientSendsWhileRedialing_HeldByBackPressure_EveryMessageArrivesInOrder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        // Four times the pending-bytes limit is sent during the re-dial: the relay holds none of it in a queue.
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingBytes = 16 * 1024 });
+        var client = await balancer.ConnectAsync("/", ct);
+        await client.AssertEchoAsync("x", ct);
+        var session = (await balancer.GetJsonAsync("/session/list", ct)).EnumerateArray().Single();
+        Assert.Equal("relay", session.GetProperty("path").GetString());
+
+        backend.AcceptDelay = TimeSpan.FromSeconds(1);
+        await backend.CloseAllAsync(WebSocketCloseStatus.InternalServerError, "crash");
+        var messages = Enumerable.Range(0, 64).Select(i => $"{i:D4}{new string('m', 1020)}").ToArray();
+        foreach (var message in messages)
+        {
+            await client.SendTextAsync(message, ct);
+        }
+
+        foreach (var message in messages)
+        {
+            var echo = await client.ReceiveMessageAsync(ct).WaitAsync(Timeouts.Default, ct);
+            Assert.Equal(message, echo.Text);
+        }
+
+        backend.AcceptDelay = TimeSpan.Zero;
+        Assert.Equal(WebSocketState.Open, client.State);
     }
 
     /// <summary>Keeps sending until the balancer closes the client; returns the close.</summary>

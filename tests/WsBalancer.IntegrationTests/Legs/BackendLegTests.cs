@@ -5,7 +5,6 @@ using System.Net.WebSockets;
 using System.Security.Authentication;
 using System.Text;
 using Bogus;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using WsBalancer.Host.Upstream;
 using WsBalancer.Host.Upstream.Handshake;
@@ -14,13 +13,13 @@ using WsBalancer.Host.WebSockets;
 namespace WsBalancer.IntegrationTests.Legs;
 
 /// <summary>The backend leg: <see cref="PipeBackendDialer"/> against real and scripted backends.</summary>
-public sealed class BackendLegTests : IDisposable
+public sealed class BackendLegTests
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
     private static readonly FrameRules FromServer = new(RequireMask: false, PerMessageDeflate: false);
 
     private readonly Faker _faker = new();
-    private readonly PipeBackendDialer _dialer = new(NullLogger.Instance);
+    private readonly PipeBackendDialer _dialer = new();
 
     [Fact]
     public async Task DialAsync_EchoBackend_FramesGoBothWays()
@@ -107,8 +106,8 @@ public sealed class BackendLegTests : IDisposable
         { "wrong accept", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: d3Jvbmc=\r\n\r\n", 101, "Sec-WebSocket-Accept does not match" },
         { "unoffered subprotocol", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: other\r\n\r\n", 101, "subprotocol 'other', which was not offered" },
         { "no upgrade", "HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: {accept}\r\n\r\n", 101, "does not upgrade to websocket" },
-        { "oversized head", "HTTP/1.1 101 Switching Protocols\r\nX-Big: " + new string('a', 20 * 1024) + "\r\n\r\n", 0, "larger than 16 KiB" },
-        { "endless head", "HTTP/1.1 101 Switching Protocols\r\nX-Big: " + new string('a', 40 * 1024), 0, "larger than 16 KiB" },
+        { "oversized head", "HTTP/1.1 101 Switching Protocols\r\nX-Big: " + new string('a', 80 * 1024) + "\r\n\r\n", 0, "larger than 64 KiB" },
+        { "endless head", "HTTP/1.1 101 Switching Protocols\r\nX-Big: " + new string('a', 100 * 1024), 0, "larger than 64 KiB" },
         { "not http", "SSH-2.0-OpenSSH_9.6\r\n\r\n", 0, "did not answer with an HTTP/1.1 status line" },
     };
 
@@ -159,7 +158,7 @@ public sealed class BackendLegTests : IDisposable
         using var timeout = Timeouts.Linked(ct);
         await using var backend = new ScriptedBackend(_ => null);
         var time = new FakeTimeProvider();
-        using var dialer = new PipeBackendDialer(NullLogger.Instance, time: time);
+        var dialer = new PipeBackendDialer(time: time);
 
         var dial = dialer.DialAsync(backend.Url, new Dictionary<string, string[]>(), TimeSpan.FromSeconds(10), timeout.Token);
         time.Advance(TimeSpan.FromSeconds(9.9));
@@ -209,7 +208,7 @@ public sealed class BackendLegTests : IDisposable
         using var timeout = Timeouts.Linked(ct);
         await using var backend = await TlsEchoBackend.StartAsync(ct);
         var thumbprint = backend.Certificate.GetCertHashString();
-        using var dialer = new PipeBackendDialer(NullLogger.Instance, (_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint);
+        var dialer = new PipeBackendDialer((_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint);
 
         await using var leg = await dialer.DialAsync(backend.Url, new Dictionary<string, string[]>(), HandshakeTimeout, timeout.Token);
         var payload = _faker.Random.Bytes(100 * 1024);
@@ -233,8 +232,6 @@ public sealed class BackendLegTests : IDisposable
         // No callback: the system trust store decides, as for today's dial, and a self-signed certificate is not in it.
         await Assert.ThrowsAsync<AuthenticationException>(() => _dialer.DialAsync(backend.Url, new Dictionary<string, string[]>(), HandshakeTimeout, timeout.Token));
     }
-
-    public void Dispose() => _dialer.Dispose();
 
     private static Dictionary<string, string> WithoutKey(IReadOnlyDictionary<string, string> headers) =>
         headers.Where(h => !h.Key.Equals("Sec-WebSocket-Key", StringComparison.OrdinalIgnoreCase)).ToDictionary(StringComparer.OrdinalIgnoreCase);

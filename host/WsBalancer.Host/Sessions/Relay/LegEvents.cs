@@ -1,0 +1,57 @@
+using WsBalancer.Host.WebSockets;
+
+namespace WsBalancer.Host.Sessions.Relay;
+
+/// <summary>
+/// What the client → backend pump reports: the client's pings are answered on the client leg, whose writer
+/// belongs to whichever backend → client pump runs now (a moved session changes it).
+/// </summary>
+internal sealed class ClientSideEvents(Func<ControlFrameOutbox?> clientOutbox) : IRelayEvents
+{
+    // Refused (closing, or full of other frames) or no pump writing to the client (between legs): the ping goes
+    // unanswered, which RFC 6455 §5.5.3 tolerates for a ping superseded or a connection closing.
+    public void OnPing(ReadOnlySpan<byte> payload) => clientOutbox()?.TryEnqueue(WsOpcode.Pong, payload);
+
+    public void OnPong(ReadOnlySpan<byte> payload)
+    {
+    }
+
+    public void OnMessageWritten(long messagesWritten, long outboundBytes)
+    {
+    }
+
+    public void OnFlushed(long messagesFlushed)
+    {
+    }
+}
+
+/// <summary>
+/// What a backend → client pump reports: the backend's pings are answered on its own leg (through that leg's
+/// client → backend pump, once it runs), and its pongs are counted for the keep-alive check.
+/// </summary>
+internal sealed class BackendSideEvents : IRelayEvents
+{
+    private ControlFrameOutbox? _replies;
+    private long _pongs;
+
+    /// <summary>The outbox of the pump that writes to this backend; set when that pump starts.</summary>
+    public ControlFrameOutbox? Replies
+    {
+        get => Volatile.Read(ref _replies);
+        set => Volatile.Write(ref _replies, value);
+    }
+
+    public long Pongs => Interlocked.Read(ref _pongs);
+
+    public void OnPing(ReadOnlySpan<byte> payload) => Replies?.TryEnqueue(WsOpcode.Pong, payload);
+
+    public void OnPong(ReadOnlySpan<byte> payload) => Interlocked.Increment(ref _pongs);
+
+    public void OnMessageWritten(long messagesWritten, long outboundBytes)
+    {
+    }
+
+    public void OnFlushed(long messagesFlushed)
+    {
+    }
+}
