@@ -28,11 +28,9 @@ internal static class EchoScenario
         var exact = kind == EchoPayload.Json;
         if (syscalls is not null)
         {
-            var traced = await syscalls.RunAsync(context, "echo", "round trip", total => SyscallMode.PassAsync(connections, total, (i, share, counters) =>
-                LoopAsync(sockets[i], payload, exact, SyscallMode.Counting(), counters, share, context.CancellationToken)));
-            traced["connections"] = connections;
+            var traced = await syscalls.RunOverAsync(context, "echo", "round trip", sockets, (socket, share, counters) =>
+                LoopAsync(socket, payload, exact, SyscallMode.Counting(), counters, share, context.CancellationToken));
             traced["size"] = size;
-            await Connector.CloseAllAsync(sockets, TimeSpan.FromSeconds(5));
             return traced;
         }
 

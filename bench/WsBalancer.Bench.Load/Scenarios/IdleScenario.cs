@@ -116,13 +116,11 @@ internal static class IdleScenario
     /// <summary>The system-call mode: the target traced for <c>--trace-seconds</c> while the sessions are held, per held session.</summary>
     private static async Task<JsonObject> TraceHeldAsync(ScenarioContext context, SyscallMode syscalls, ClientWebSocket?[] sockets, int opened, long failures)
     {
-        Dictionary<string, (long Calls, long Errors)> calls;
         JsonObject result;
         await using (var trace = await SyscallTrace.AttachAsync(context.Target, syscalls.Strace, context.CancellationToken))
         {
             await Task.Delay(TimeSpan.FromSeconds(syscalls.Count), context.CancellationToken);
-            calls = await trace.StopAsync(context.CancellationToken);
-            result = SyscallMode.NewResult(context, "idle", $"session held {syscalls.Count} s", opened, trace, calls);
+            result = SyscallMode.NewResult(context, "idle", $"session held {syscalls.Count} s", opened, trace, await trace.StopAsync(context.CancellationToken));
         }
 
         var alive = await ProbeAllAsync(sockets, context.CancellationToken);

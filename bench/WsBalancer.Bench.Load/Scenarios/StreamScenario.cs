@@ -26,12 +26,10 @@ internal static class StreamScenario
         var type = bulk ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
         if (syscalls is not null)
         {
-            var traced = await syscalls.RunAsync(context, bulk ? "bulk" : "pipelined", "message", total => SyscallMode.PassAsync(connections, total, (i, share, counters) =>
-                LoopAsync(sockets[i], payload, type, inFlight, SyscallMode.Counting(), counters, share, context.CancellationToken)));
-            traced["connections"] = connections;
+            var traced = await syscalls.RunOverAsync(context, bulk ? "bulk" : "pipelined", "message", sockets, (socket, share, counters) =>
+                LoopAsync(socket, payload, type, inFlight, SyscallMode.Counting(), counters, share, context.CancellationToken));
             traced["inFlight"] = inFlight;
             traced["size"] = size;
-            await Connector.CloseAllAsync(sockets, TimeSpan.FromSeconds(5));
             return traced;
         }
 

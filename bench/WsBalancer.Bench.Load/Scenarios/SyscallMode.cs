@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 
 namespace WsBalancer.Bench.Load.Scenarios;
@@ -47,6 +48,15 @@ internal sealed record SyscallMode(long Count, long Warmup, string Strace)
         result["errors"] = warm.Errors + measured.Errors;
         result["lastError"] = warm.LastError ?? measured.LastError;
         result["ok"] = warm.Errors + measured.Errors == 0 && measured.Operations == Count;
+        return result;
+    }
+
+    /// <summary><see cref="RunAsync"/> over open connections, one worker each, which are closed afterwards.</summary>
+    public async Task<JsonObject> RunOverAsync(ScenarioContext context, string scenario, string unit, ClientWebSocket[] sockets, Func<ClientWebSocket, long, WorkerStats, Task> loop)
+    {
+        var result = await RunAsync(context, scenario, unit, total => PassAsync(sockets.Length, total, (i, share, counters) => loop(sockets[i], share, counters)));
+        result["connections"] = sockets.Length;
+        await Connector.CloseAllAsync(sockets, TimeSpan.FromSeconds(5));
         return result;
     }
 
