@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs every benchmark scenario against every target (direct, wsbalancer, nginx, haproxy) in one run on loopback,
-# then, after wsbalancer, its valve-overhead and script-memory phases; prints the tables and writes bench/RESULTS.md.
+# then, after wsbalancer, its valve-overhead and script-memory phases, and after each proxy its system-call phase
+# (strace, separate from the timed runs); prints the tables and writes bench/RESULTS.md.
 # See bench/README.md for what each scenario and phase measures.
 #
 #   bench/run.sh [--quick] [--targets direct,wsbalancer,nginx,haproxy] [--scenarios echo,pipelined,bulk,idle,churn,failover]
-#                [--idle N] [--duration S] [--overhead-rounds N] [--no-install] [--no-build] [--keep-work]
+#                [--idle N] [--duration S] [--overhead-rounds N] [--syscalls|--no-syscalls|--syscalls-only]
+#                [--syscall-messages N] [--no-install] [--no-build] [--keep-work]
 set -euo pipefail
+COMMAND="bench/run.sh${*:+ $*}"
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
@@ -15,6 +18,9 @@ SCENARIOS="echo,pipelined,bulk,idle,churn,failover"
 IDLE=""
 DURATION=""
 OVERHEAD_ROUNDS=""
+SYSCALLS=""
+SYSCALLS_ONLY=0
+SYSCALL_MESSAGES=""
 INSTALL=1
 BUILD=1
 KEEP_WORK=0
@@ -26,17 +32,21 @@ while [[ $# -gt 0 ]]; do
     --idle) IDLE="$2"; shift ;;
     --duration) DURATION="$2"; shift ;;
     --overhead-rounds) OVERHEAD_ROUNDS="$2"; shift ;;
+    --syscalls) SYSCALLS=1 ;;
+    --no-syscalls) SYSCALLS=0 ;;
+    --syscalls-only) SYSCALLS=1; SYSCALLS_ONLY=1 ;;
+    --syscall-messages) SYSCALL_MESSAGES="$2"; shift ;;
     --no-install) INSTALL=0 ;;
     --no-build) BUILD=0 ;;
     --keep-work) KEEP_WORK=1 ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
 PARTIAL=0
-if [[ $TARGETS != "direct,wsbalancer,nginx,haproxy" || $SCENARIOS != "echo,pipelined,bulk,idle,churn,failover" ]]; then
+if [[ $TARGETS != "direct,wsbalancer,nginx,haproxy" || $SCENARIOS != "echo,pipelined,bulk,idle,churn,failover" || $SYSCALLS_ONLY == 1 ]]; then
   PARTIAL=1
 fi
 if [[ $QUICK == 1 ]]; then
@@ -44,6 +54,7 @@ if [[ $QUICK == 1 ]]; then
   WARMUP=0.5; DURATION=${DURATION:-1.5}; IDLE=${IDLE:-1000}; HOLD=0.5
   FAILOVER_DURATION=3; FAILOVER_KILL_AT=1.2; FAILOVER_DRAIN=1
   OVERHEAD_ROUNDS=${OVERHEAD_ROUNDS:-1}
+  SYSCALLS=${SYSCALLS:-0}; SYSCALL_MESSAGES=${SYSCALL_MESSAGES:-5000}; SYSCALL_HOLD=3
 else
   MODE=full
   # 5 s: the .NET targets' JIT tiering is still at work a few seconds in; the same warm-up applies to every target.
@@ -51,9 +62,15 @@ else
   FAILOVER_DURATION=10; FAILOVER_KILL_AT=4; FAILOVER_DRAIN=3
   # A single echo run of the same build varies by about ±20 % here; 3 rounds give a median that is not one outlier.
   OVERHEAD_ROUNDS=${OVERHEAD_ROUNDS:-3}
+  # Traced, the proxies run several times slower: 20 000 echo round trips take some 10 s each.
+  SYSCALLS=${SYSCALLS:-1}; SYSCALL_MESSAGES=${SYSCALL_MESSAGES:-20000}; SYSCALL_HOLD=5
 fi
 if ! [[ $OVERHEAD_ROUNDS =~ ^[1-9][0-9]*$ ]]; then
   echo "run.sh: --overhead-rounds must be a positive integer" >&2
+  exit 2
+fi
+if ! [[ $SYSCALL_MESSAGES =~ ^[1-9][0-9]*$ && $SYSCALL_MESSAGES -ge 20 ]]; then
+  echo "run.sh: --syscall-messages must be an integer of at least 20" >&2
   exit 2
 fi
 
@@ -170,8 +187,9 @@ want() { [[ ",$TARGETS," == *",$1,"* ]]; }
 want_scenario() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
 drop_target() { TARGETS=$(echo ",$TARGETS," | sed "s/,$1,/,/; s/^,//; s/,$//"); }
 
-if [[ $INSTALL == 1 ]] && { { want nginx && ! command -v nginx >/dev/null; } || { want haproxy && ! command -v haproxy >/dev/null; }; }; then
-  log "installing nginx and haproxy (apt-get; not started as services)"
+if [[ $INSTALL == 1 ]] && { { want nginx && ! command -v nginx >/dev/null; } || { want haproxy && ! command -v haproxy >/dev/null; } \
+    || { [[ $SYSCALLS == 1 ]] && ! command -v strace >/dev/null; }; }; then
+  log "installing nginx, haproxy and strace (apt-get; not started as services)"
   export DEBIAN_FRONTEND=noninteractive
   # policy-rc.d keeps the packages' maintainer scripts from starting system services.
   POLICY_CREATED=0
@@ -179,9 +197,9 @@ if [[ $INSTALL == 1 ]] && { { want nginx && ! command -v nginx >/dev/null; } || 
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && POLICY_CREATED=1
   fi
   if ! { apt-get update -qq >"$WORK/apt.log" 2>&1 \
-      && { apt-get install -y -qq --no-install-recommends nginx-light haproxy >>"$WORK/apt.log" 2>&1 \
-           || apt-get install -y -qq --no-install-recommends nginx haproxy >>"$WORK/apt.log" 2>&1; }; }; then
-    note "apt-get could not install nginx/haproxy: $(tail -n 2 "$WORK/apt.log" | tr '\n' ' ')"
+      && { apt-get install -y -qq --no-install-recommends nginx-light haproxy strace >>"$WORK/apt.log" 2>&1 \
+           || apt-get install -y -qq --no-install-recommends nginx haproxy strace >>"$WORK/apt.log" 2>&1; }; }; then
+    note "apt-get could not install nginx/haproxy/strace: $(tail -n 2 "$WORK/apt.log" | tr '\n' ' ')"
   fi
   if [[ $POLICY_CREATED == 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
@@ -191,6 +209,10 @@ for peer in nginx haproxy; do
     drop_target "$peer"
   fi
 done
+if [[ $SYSCALLS == 1 ]] && ! command -v strace >/dev/null; then
+  note "strace is not installed: no system-call phase"
+  SYSCALLS=0
+fi
 VERSIONS=""
 command -v nginx >/dev/null && VERSIONS+="nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
 # awk reads all of haproxy's output: `head -n1` would close the pipe early, and with pipefail haproxy's SIGPIPE ends run.sh.
@@ -344,8 +366,13 @@ EOF
   sleep 0.5
 }
 
-# The echo scenario's load, shared by the main table and the valve-overhead rounds so they measure the same thing.
-ECHO_ARGS=(--connections 64 --size 128 --warmup "$WARMUP" --duration "$DURATION")
+# Each scenario's load, shared by the timed runs and the system-call phase so they measure the same thing; the echo
+# scenario's also by the valve-overhead rounds.
+ECHO_LOAD=(--connections 64 --size 128)
+PIPELINED_LOAD=(--connections 64 --inflight 16 --size 128)
+BULK_LOAD=(--connections 8 --inflight 2 --size 65536)
+CHURN_LOAD=(--connections 16)
+ECHO_ARGS=("${ECHO_LOAD[@]}" --warmup "$WARMUP" --duration "$DURATION")
 echo_args() { # target → ECHO_TARGET_ARGS: ECHO_ARGS, and for the JSON script a JSON message of the same 128 bytes
   ECHO_TARGET_ARGS=("${ECHO_ARGS[@]}")
   [[ $1 == wsbalancer-script-json ]] && ECHO_TARGET_ARGS+=(--payload json)
@@ -416,16 +443,18 @@ run_target() {
     return 0
   fi
   local common=(--warmup "$WARMUP" --duration "$DURATION")
-  if [[ $target == wsbalancer-* ]]; then
+  if [[ $SYSCALLS_ONLY == 1 ]]; then
+    : # only the system-call phase below
+  elif [[ $target == wsbalancer-* ]]; then
     echo_args "$target"
     run_load "$target" echo "${ECHO_TARGET_ARGS[@]}"
     script_stats "$target" echo 1
   else
     want_scenario echo && run_load "$target" echo "${ECHO_ARGS[@]}"
-    want_scenario pipelined && run_load "$target" pipelined --connections 64 --inflight 16 --size 128 "${common[@]}"
-    want_scenario bulk && run_load "$target" bulk --connections 8 --inflight 2 --size 65536 "${common[@]}"
+    want_scenario pipelined && run_load "$target" pipelined "${PIPELINED_LOAD[@]}" "${common[@]}"
+    want_scenario bulk && run_load "$target" bulk "${BULK_LOAD[@]}" "${common[@]}"
     want_scenario idle && run_idle "$target"
-    want_scenario churn && run_load "$target" churn --connections 16 "${common[@]}"
+    want_scenario churn && run_load "$target" churn "${CHURN_LOAD[@]}" "${common[@]}"
     if want_scenario failover; then
       run_load "$target" failover --connections 200 --rate 20 --duration "$FAILOVER_DURATION" \
         --kill-at "$FAILOVER_KILL_AT" --drain "$FAILOVER_DRAIN" --kill-url "http://127.0.0.1:$PORT_A/kill"
@@ -433,9 +462,34 @@ run_target() {
       curl -s --noproxy '*' -X POST "http://127.0.0.1:$PORT_A/revive" >/dev/null 2>&1 || true
     fi
   fi
+  if [[ $SYSCALLS == 1 && -n $TARGET_PID && $target != wsbalancer-* ]]; then
+    run_syscalls "$target"
+  fi
   if [[ -n $TARGET_PID ]]; then
     stop_pid "$TARGET_PID"
   fi
+}
+
+# ---------------------------------------------------------------------------------------------- system calls
+# The proxy's system calls per operation, in runs of their own after the timed ones (same process, same load shape):
+# the load generator warms up untraced, attaches strace -c -f to the proxy's processes, runs a fixed number of
+# operations and detaches. Traced, the proxy runs several times slower, so these runs report counts, never a rate.
+trace_load() { # target scenario "what is traced" args… → one "syscalls" JSON line
+  local target=$1 scenario=$2
+  log "$target: $scenario, system calls over $3"
+  shift 3
+  load_command "$target" "$scenario" "$@" --strace "$(command -v strace)"
+  "${LOAD_CMD[@]}" >/dev/null || true
+}
+
+run_syscalls() { # target → one "syscalls" JSON line per traced scenario
+  local target=$1 sessions=$((IDLE < 1000 ? IDLE : 1000))
+  want_scenario echo && trace_load "$target" echo "$SYSCALL_MESSAGES round trips" "${ECHO_LOAD[@]}" --messages "$SYSCALL_MESSAGES"
+  want_scenario pipelined && trace_load "$target" pipelined "$SYSCALL_MESSAGES messages" "${PIPELINED_LOAD[@]}" --messages "$SYSCALL_MESSAGES"
+  want_scenario bulk && trace_load "$target" bulk "$((SYSCALL_MESSAGES / 10)) messages" "${BULK_LOAD[@]}" --messages $((SYSCALL_MESSAGES / 10))
+  want_scenario churn && trace_load "$target" churn "$((SYSCALL_MESSAGES / 20)) sessions" "${CHURN_LOAD[@]}" --messages $((SYSCALL_MESSAGES / 20))
+  want_scenario idle && trace_load "$target" idle "$sessions sessions held for $SYSCALL_HOLD s" --connections "$sessions" --trace-seconds "$SYSCALL_HOLD"
+  return 0
 }
 
 # ---------------------------------------------------------------------------------------------- valve overhead
@@ -503,15 +557,19 @@ IFS=',' read -r -a TARGET_LIST <<<"$TARGETS"
 for target in "${TARGET_LIST[@]}"; do
   run_target "$target"
   # Right after wsbalancer's own scenarios, with the same build and backends.
-  if [[ $target == wsbalancer ]] && want_scenario echo; then
+  if [[ $target == wsbalancer && $SYSCALLS_ONLY == 0 ]] && want_scenario echo; then
     run_overhead
   fi
-  if [[ $target == wsbalancer ]] && want_scenario idle; then
+  if [[ $target == wsbalancer && $SYSCALLS_ONLY == 0 ]] && want_scenario idle; then
     run_memory
   fi
 done
 ELAPSED=$(($(date +%s) - STARTED))
-note "scenarios took ${ELAPSED} s ($MODE mode: warm-up ${WARMUP} s, ${DURATION} s per throughput scenario, $IDLE idle sessions, failover 200 sessions × 20 msg/s for ${FAILOVER_DURATION} s, kill at ${FAILOVER_KILL_AT} s)"
+if [[ $SYSCALLS_ONLY == 1 ]]; then
+  note "the system-call phase took ${ELAPSED} s ($MODE mode: $SYSCALL_MESSAGES echo round trips and pipelined messages, $((SYSCALL_MESSAGES / 10)) bulk messages, $((SYSCALL_MESSAGES / 20)) churned sessions, idle sessions traced for $SYSCALL_HOLD s)"
+else
+  note "scenarios took ${ELAPSED} s ($MODE mode: warm-up ${WARMUP} s, ${DURATION} s per throughput scenario, $IDLE idle sessions, failover 200 sessions × 20 msg/s for ${FAILOVER_DURATION} s, kill at ${FAILOVER_KILL_AT} s)"
+fi
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 note "load average at the end: $LOADAVG (anything else running on the machine skews every figure)"
 
@@ -520,5 +578,8 @@ PAGE="$ROOT/bench/RESULTS.md"
 if [[ $PARTIAL == 1 ]]; then
   PAGE="$OUT/RESULTS-partial.md"
 fi
-dotnet "$LOAD_DLL" report --results "$RESULTS" --out "$PAGE" --versions "$VERSIONS" --notes-file "$NOTES" --mode "$MODE"
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then COMMIT+="-dirty"; fi
+dotnet "$LOAD_DLL" report --results "$RESULTS" --out "$PAGE" --versions "$VERSIONS" --notes-file "$NOTES" --mode "$MODE" \
+  --command "$COMMAND" --commit "$COMMIT"
 log "wrote ${PAGE#"$ROOT"/} (raw results: ${RESULTS#"$ROOT"/})"

@@ -35,7 +35,8 @@ internal sealed class ProcessProbe(IReadOnlyList<int> roots)
         return total;
     }
 
-    private List<int> Expand()
+    /// <summary>The root processes and all their descendants alive right now.</summary>
+    public List<int> Expand()
     {
         var all = new List<int>();
         var pending = new Stack<int>(roots);

@@ -17,17 +17,26 @@ internal static class ChurnScenario
         var warmup = context.Args.Seconds("warmup", 1);
         var duration = context.Args.Seconds("duration", 10);
         var target = context.Args.String("target", "unnamed");
+        var syscalls = SyscallMode.Read(context.Args);
         context.Args.EnsureAllRead();
+
+        var payload = new byte[size];
+        payload.AsSpan().Fill((byte)'z');
+        if (syscalls is not null)
+        {
+            var traced = await syscalls.RunAsync(context, "churn", "session", total => SyscallMode.PassAsync(workers, total, (_, share, counters) =>
+                LoopAsync(context.Connector, payload, SyscallMode.Counting(), counters, share, context.CancellationToken)));
+            traced["connections"] = workers;
+            return traced;
+        }
 
         var phase = new Phase();
         var stats = new WorkerStats[workers];
-        var payload = new byte[size];
-        payload.AsSpan().Fill((byte)'z');
         var tasks = new Task[workers];
         for (var i = 0; i < workers; i++)
         {
             stats[i] = new WorkerStats();
-            tasks[i] = LoopAsync(context.Connector, payload, phase, stats[i], context.CancellationToken);
+            tasks[i] = LoopAsync(context.Connector, payload, phase, stats[i], long.MaxValue, context.CancellationToken);
         }
 
         var measurement = context.NewMeasurement();
@@ -57,10 +66,11 @@ internal static class ChurnScenario
         return result;
     }
 
-    private static async Task LoopAsync(Connector connector, byte[] payload, Phase phase, WorkerStats stats, CancellationToken cancellationToken)
+    /// <summary>Sessions until the phase stops or <paramref name="limit"/> of them were counted.</summary>
+    private static async Task LoopAsync(Connector connector, byte[] payload, Phase phase, WorkerStats stats, long limit, CancellationToken cancellationToken)
     {
         var buffer = new byte[Math.Max(payload.Length * 2, 1024)];
-        while (!phase.Stopped)
+        while (!phase.Stopped && stats.Operations < limit)
         {
             var started = Stopwatch.GetTimestamp();
             ClientWebSocket? socket = null;

@@ -20,18 +20,27 @@ internal static class EchoScenario
         var warmup = context.Args.Seconds("warmup", 2);
         var duration = context.Args.Seconds("duration", 10);
         var target = context.Args.String("target", "unnamed");
+        var syscalls = SyscallMode.Read(context.Args);
         context.Args.EnsureAllRead();
 
         var sockets = await context.OpenAllAsync(connections, 32);
-        var phase = new Phase();
-        var stats = new WorkerStats[connections];
         var payload = EchoPayload.Create(kind, size);
         var exact = kind == EchoPayload.Json;
+        if (syscalls is not null)
+        {
+            var traced = await syscalls.RunOverAsync(context, "echo", "round trip", sockets, (socket, share, counters) =>
+                LoopAsync(socket, payload, exact, SyscallMode.Counting(), counters, share, context.CancellationToken));
+            traced["size"] = size;
+            return traced;
+        }
+
+        var phase = new Phase();
+        var stats = new WorkerStats[connections];
         var tasks = new Task[connections];
         for (var i = 0; i < connections; i++)
         {
             stats[i] = new WorkerStats();
-            tasks[i] = LoopAsync(sockets[i], payload, exact, phase, stats[i], context.CancellationToken);
+            tasks[i] = LoopAsync(sockets[i], payload, exact, phase, stats[i], long.MaxValue, context.CancellationToken);
         }
 
         var measurement = context.NewMeasurement();
@@ -82,12 +91,13 @@ internal static class EchoScenario
         await Connector.CloseAllAsync(sockets, TimeSpan.FromSeconds(5));
     }
 
-    private static async Task LoopAsync(ClientWebSocket socket, byte[] payload, bool exact, Phase phase, WorkerStats stats, CancellationToken cancellationToken)
+    /// <summary>Round trips until the phase stops or <paramref name="limit"/> of them were counted.</summary>
+    private static async Task LoopAsync(ClientWebSocket socket, byte[] payload, bool exact, Phase phase, WorkerStats stats, long limit, CancellationToken cancellationToken)
     {
         var buffer = new byte[Math.Max(payload.Length * 2, 1024)];
         try
         {
-            while (!phase.Stopped)
+            while (!phase.Stopped && stats.Operations < limit)
             {
                 var started = Stopwatch.GetTimestamp();
                 await socket.SendAsync(payload, WebSocketMessageType.Text, true, cancellationToken);

@@ -23,6 +23,7 @@ internal static class IdleScenario
         var releaseFile = context.Args.OptionalString("release-file");
         var prime = context.Args.Int("prime", 0);
         var target = context.Args.String("target", "unnamed");
+        var syscalls = SyscallMode.Read(context.Args, "trace-seconds", warmup: false);
         context.Args.EnsureAllRead();
 
         var rssBefore = context.Target.RssKiB();
@@ -65,6 +66,11 @@ internal static class IdleScenario
 
         Console.Error.WriteLine($"idle: {opened}/{count} sessions open in {openSeconds:F2} s{(prime > 0 ? $", {primed} primed with {prime} message(s)" : "")}; holding");
         await Task.Delay(TimeSpan.FromSeconds(settle), context.CancellationToken);
+        if (syscalls is not null)
+        {
+            return await TraceHeldAsync(context, syscalls, sockets, opened, failures);
+        }
+
         var rssHeld = context.Target.RssKiB();
         if (readyFile is not null)
         {
@@ -104,6 +110,25 @@ internal static class IdleScenario
         }
 
         result["ok"] = opened == count && alive == opened && (prime == 0 || primed == opened);
+        return result;
+    }
+
+    /// <summary>The system-call mode: the target traced for <c>--trace-seconds</c> while the sessions are held, per held session.</summary>
+    private static async Task<JsonObject> TraceHeldAsync(ScenarioContext context, SyscallMode syscalls, ClientWebSocket?[] sockets, int opened, long failures)
+    {
+        JsonObject result;
+        await using (var trace = await SyscallTrace.AttachAsync(context.Target, syscalls.Strace, context.CancellationToken))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(syscalls.Count), context.CancellationToken);
+            result = SyscallMode.NewResult(context, "idle", $"session held {syscalls.Count} s", opened, trace, await trace.StopAsync(context.CancellationToken));
+        }
+
+        var alive = await ProbeAllAsync(sockets, context.CancellationToken);
+        await Connector.CloseAllAsync(sockets, TimeSpan.FromSeconds(10));
+        result["connections"] = sockets.Length;
+        result["failed"] = failures;
+        result["aliveAtEnd"] = alive;
+        result["ok"] = opened == sockets.Length && alive == opened;
         return result;
     }
 

@@ -17,19 +17,29 @@ internal static class StreamScenario
         var warmup = context.Args.Seconds("warmup", 2);
         var duration = context.Args.Seconds("duration", 10);
         var target = context.Args.String("target", "unnamed");
+        var syscalls = SyscallMode.Read(context.Args);
         context.Args.EnsureAllRead();
 
         var sockets = await context.OpenAllAsync(connections, 32);
-        var phase = new Phase();
-        var stats = new WorkerStats[connections];
         var payload = new byte[size];
         payload.AsSpan().Fill((byte)'y');
         var type = bulk ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+        if (syscalls is not null)
+        {
+            var traced = await syscalls.RunOverAsync(context, bulk ? "bulk" : "pipelined", "message", sockets, (socket, share, counters) =>
+                LoopAsync(socket, payload, type, inFlight, SyscallMode.Counting(), counters, share, context.CancellationToken));
+            traced["inFlight"] = inFlight;
+            traced["size"] = size;
+            return traced;
+        }
+
+        var phase = new Phase();
+        var stats = new WorkerStats[connections];
         var tasks = new Task[connections];
         for (var i = 0; i < connections; i++)
         {
             stats[i] = new WorkerStats();
-            tasks[i] = LoopAsync(sockets[i], payload, type, inFlight, phase, stats[i], context.CancellationToken);
+            tasks[i] = LoopAsync(sockets[i], payload, type, inFlight, phase, stats[i], long.MaxValue, context.CancellationToken);
         }
 
         var measurement = context.NewMeasurement();
@@ -59,16 +69,19 @@ internal static class StreamScenario
         return result;
     }
 
-    private static async Task LoopAsync(ClientWebSocket socket, byte[] payload, WebSocketMessageType type, int inFlight, Phase phase, WorkerStats stats, CancellationToken cancellationToken)
+    /// <summary>Keeps <paramref name="inFlight"/> messages in flight until the phase stops or <paramref name="limit"/> were sent, then collects the rest.</summary>
+    private static async Task LoopAsync(ClientWebSocket socket, byte[] payload, WebSocketMessageType type, int inFlight, Phase phase, WorkerStats stats, long limit, CancellationToken cancellationToken)
     {
         var buffer = new byte[Math.Max(payload.Length * 2, 1024)];
         var outstanding = 0;
+        long sent = 0;
         try
         {
-            for (var i = 0; i < inFlight; i++)
+            for (var i = 0; i < inFlight && sent < limit; i++)
             {
                 await socket.SendAsync(payload, type, true, cancellationToken);
                 outstanding++;
+                sent++;
             }
 
             while (outstanding > 0)
@@ -89,10 +102,11 @@ internal static class StreamScenario
                 }
 
                 // After the window, stop sending and collect what is still in flight, so the close is clean.
-                if (!phase.Stopped)
+                if (!phase.Stopped && sent < limit)
                 {
                     await socket.SendAsync(payload, type, true, cancellationToken);
                     outstanding++;
+                    sent++;
                 }
             }
         }

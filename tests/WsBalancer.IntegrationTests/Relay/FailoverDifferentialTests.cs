@@ -1,0 +1,88 @@
+using System.Net.WebSockets;
+using Bogus;
+
+namespace WsBalancer.IntegrationTests.Relay;
+
+/// <summary>
+/// A random sequence (<see cref="MessageSequence"/>, every payload numbered) through a balancer with two stateless echo
+/// backends; the serving one is killed (1011) right after the first piece of a fragmented message in the middle of the
+/// sequence, while earlier messages are still on their way. The client never sees a close and gets every echo at most
+/// once, in order, byte for byte; an echo that never comes back must have reached the dying backend after it started
+/// closing (in flight inside it, beyond any proxy's reach, as in <c>ZeroLossTests</c>). Afterwards the client's close
+/// comes back with its code and reason from the new backend.
+/// </summary>
+public sealed class FailoverDifferentialTests
+{
+    [Theory]
+    [InlineData(3)]
+    [InlineData(11)]
+    [InlineData(29)]
+    public async Task RandomSequence_BackendKilledMidMessage_EveryEchoAtMostOnceInOrderNothingHeldLost(int seed)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backends = await TestBackends.StartAsync(2, ct);
+        await using var balancer = await TestBalancer.StartAsync(backends, ct);
+        var sequence = MessageSequence.Generate(seed, 40, numbered: true);
+        var middle = Enumerable.Range(5, sequence.Messages.Count - 10).Where(i => sequence.Messages[i].Pieces.Count > 1 && sequence.Messages[i].Pieces[0].Length < sequence.Messages[i].Payload.Length).ToArray();
+        Assert.True(middle.Length > 0, $"seed {seed} has no fragmented message in the middle: pick another");
+        var killAt = new Randomizer(seed).ArrayElement(middle);
+        var what = $"seed {seed}, killed after the first piece of message {killAt} ({sequence.Messages[killAt]})";
+        TestContext.Current.TestOutputHelper?.WriteLine($"{sequence}; {what}");
+
+        var client = await balancer.ConnectAsync($"/relay/failover/{seed}", ct);
+        var receiving = ReceiveUntilEndAsync(client, ct);
+        for (var i = 0; i < sequence.Messages.Count; i++)
+        {
+            await SequencePlayer.SendAsync(client, sequence.Messages[i], ct, i == killAt ? KillAsync : null);
+        }
+
+        await client.SendTextAsync("end", ct);
+        var echoes = await receiving.WaitAsync(Timeouts.Default, ct);
+        await balancer.WaitForReconnectsAsync(1, ct);
+
+        var indices = echoes.Select(e => MessageSequence.IndexOf(e.Type, e.Data)).ToArray();
+        for (var i = 0; i < echoes.Count; i++)
+        {
+            Assert.True(i == 0 || indices[i] > indices[i - 1], $"{what}: echo {i} is message {indices[i]} after message {(i > 0 ? indices[i - 1] : -1)}: duplicated or reordered");
+            var sent = sequence.Messages[indices[i]];
+            Assert.True(echoes[i].Type == sent.Type && echoes[i].Data.AsSpan().SequenceEqual(sent.Payload), $"{what}: the echo of message {indices[i]} ({echoes[i].Type}, {echoes[i].Data.Length} bytes) differs from {sent}");
+        }
+
+        var inFlightInDyingBackend = backends.All
+            .SelectMany(b => b.Connections)
+            .SelectMany(c => c.ReceivedWhileClosing)
+            .Select(f => MessageSequence.IndexOf(f.Type, f.Data))
+            .ToHashSet();
+        var missing = Enumerable.Range(0, sequence.Messages.Count).Except(indices).ToArray();
+        Assert.True(missing.All(inFlightInDyingBackend.Contains), $"{what}: messages {string.Join(", ", missing.Where(m => !inFlightInDyingBackend.Contains(m)))} were lost, not in flight inside the dying backend");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{echoes.Count} of {sequence.Messages.Count} echoed, {missing.Length} in flight inside the dying backend");
+
+        using var timeout = Timeouts.Linked(ct);
+        await client.CloseAsync((WebSocketCloseStatus)sequence.CloseCode, sequence.CloseReason, timeout.Token);
+        Assert.True((int?)client.CloseStatus == sequence.CloseCode && client.CloseStatusDescription == sequence.CloseReason, $"{what}: closed with {client.CloseStatus} '{client.CloseStatusDescription}'");
+
+        async Task KillAsync()
+        {
+            // The balancer can hold the leg before the backend has registered it: kill only once the backend knows it.
+            await backends.WaitForTotalConnectionsAsync(1, ct);
+            await backends.CloseCurrentAsync(WebSocketCloseStatus.InternalServerError, "killed");
+        }
+    }
+
+    /// <summary>Every echo until the text <c>end</c>; a close before it fails the test (the client must never see one).</summary>
+    private static async Task<List<ClientMessage>> ReceiveUntilEndAsync(WebSocket client, CancellationToken cancellationToken)
+    {
+        var echoes = new List<ClientMessage>();
+        while (true)
+        {
+            var message = await client.ReceiveMessageAsync(cancellationToken);
+            Assert.True(message.Type != WebSocketMessageType.Close, $"the client saw a close: {message.CloseStatus} {message.CloseReason}");
+            if (message.Type == WebSocketMessageType.Text && message.Text == "end")
+            {
+                return echoes;
+            }
+
+            echoes.Add(message);
+        }
+    }
+}
