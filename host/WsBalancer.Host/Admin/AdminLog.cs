@@ -14,4 +14,7 @@ internal static partial class AdminLog
 
     [LoggerMessage(1703, LogLevel.Warning, "Admin request {Method} {Path} from {RemoteAddress} refused: the read-only token may only GET.")]
     public static partial void ReadOnlyRefused(ILogger logger, string method, string path, string? remoteAddress);
+
+    [LoggerMessage(1707, LogLevel.Error, "Admin request {Method} {Path} failed unexpectedly.")]
+    public static partial void RequestFailed(ILogger logger, string method, string path, Exception exception);
 }

@@ -192,6 +192,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         }
 
         app.UseAdminSecurityHeaders();
+        app.UseAdminErrors(logger);
         app.UseAdminToken(credentials, PageAssets.IsPagePath, logger);
         app.UseAdminBodyLimit();
         app.MapAdminPage(PageAssets.Load(typeof(PageAssets).Assembly));
