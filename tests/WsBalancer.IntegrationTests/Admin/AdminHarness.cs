@@ -14,11 +14,13 @@ internal sealed class AdminHarness : IAsyncDisposable
 {
     private readonly Faker _faker = new();
     private readonly TestBackend _backend;
+    private readonly string? _authorization;
     private string _backends = "";
 
-    private AdminHarness(TestBackend backend, TestBalancer balancer, AdminLogCapture log)
+    private AdminHarness(TestBackend backend, TestBalancer balancer, AdminLogCapture log, string? authorization)
     {
         _backend = backend;
+        _authorization = authorization;
         Balancer = balancer;
         Log = log;
     }
@@ -31,7 +33,9 @@ internal sealed class AdminHarness : IAsyncDisposable
 
     public Uri AdminUri => Balancer.Admin.BaseAddress!;
 
-    public static async Task<AdminHarness> StartAsync(CancellationToken cancellationToken, Func<ServerSettings, ServerSettings>? server = null)
+    /// <param name="authorization">The Authorization header of the harness's own checks, when the settings require a token.</param>
+    public static async Task<AdminHarness> StartAsync(
+        CancellationToken cancellationToken, Func<ServerSettings, ServerSettings>? server = null, string? authorization = null)
     {
         var log = new AdminLogCapture();
         var backend = await TestBackend.StartAsync("b1", cancellationToken);
@@ -39,7 +43,7 @@ internal sealed class AdminHarness : IAsyncDisposable
         try
         {
             balancer = await TestBalancer.StartAsync([backend], cancellationToken, server: server, services: log.AddTo);
-            var harness = new AdminHarness(backend, balancer, log);
+            var harness = new AdminHarness(backend, balancer, log, authorization);
             harness.Session = await balancer.ConnectAsync("/live", cancellationToken);
             harness._backends = await harness.BackendListAsync(cancellationToken);
             return harness;
@@ -56,18 +60,18 @@ internal sealed class AdminHarness : IAsyncDisposable
         }
     }
 
-    /// <summary>The backend list as the API answers it (with the admin token when one is configured).</summary>
-    public async Task<string> BackendListAsync(CancellationToken cancellationToken, string? authorization = null)
+    /// <summary>The backend list as the API answers it.</summary>
+    public async Task<string> BackendListAsync(CancellationToken cancellationToken)
     {
-        var reply = await Balancer.GetAsync("/backend/list", cancellationToken, authorization);
+        var reply = await Balancer.GetAsync("/backend/list", cancellationToken, _authorization);
         Assert.Equal(HttpStatusCode.OK, reply.Status);
         return reply.Body;
     }
 
     /// <summary>The backends are those of the start, the session echoes, /health answers, and nothing failed in the log.</summary>
-    public async Task AssertUnharmedAsync(CancellationToken cancellationToken, string? authorization = null)
+    public async Task AssertUnharmedAsync(CancellationToken cancellationToken)
     {
-        Assert.Equal(_backends, await BackendListAsync(cancellationToken, authorization));
+        Assert.Equal(_backends, await BackendListAsync(cancellationToken));
         await Session.AssertEchoAsync(_faker.Lorem.Sentence(), cancellationToken);
         Assert.Equal(HttpStatusCode.OK, (await Balancer.GetAsync("/health", cancellationToken)).Status);
         Log.AssertNoFailures();
