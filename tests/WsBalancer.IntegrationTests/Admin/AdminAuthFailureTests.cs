@@ -33,12 +33,7 @@ public sealed class AdminAuthFailureTests
         using var guesser = new AdminClient(harness.AdminUri, Guesser);
         using var operatorClient = new AdminClient(harness.AdminUri, Operator);
 
-        var guesses = new List<HttpStatusCode>();
-        for (var i = 0; i < 3; i++)
-        {
-            guesses.Add((await guesser.GetAsync("/backend/list", ct, WrongToken())).Status);
-        }
-
+        var guesses = await StatusesAsync(guesser, 3, WrongToken, ct);
         var rightAfterGuesses = await guesser.GetAsync("/backend/list", ct, RightToken);
         var action = await guesser.SendAsync(HttpMethod.Post, "/backend/disable/b1", ct, authorization: RightToken);
         var noToken = await guesser.GetAsync("/session/list", ct);
@@ -73,20 +68,14 @@ public sealed class AdminAuthFailureTests
         await using var harness = await StartAsync(limit: 2, window: TimeSpan.FromMinutes(1), ct);
         using var client = new AdminClient(harness.AdminUri, Guesser);
 
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 20; i++)
-        {
-            statuses.Add((await client.GetAsync("/backend/list", ct, RightToken)).Status);
-            statuses.Add((await client.GetAsync("/backend/list", ct)).Status); // a page not signed in yet: not a guess
-        }
-
-        var first = await client.GetAsync("/backend/list", ct, WrongToken());
-        var second = await client.GetAsync("/backend/list", ct, WrongToken());
+        var right = await StatusesAsync(client, 20, () => RightToken, ct);
+        var none = await StatusesAsync(client, 20, () => null, ct); // a page not signed in yet: not a guess
+        var wrong = await StatusesAsync(client, 2, WrongToken, ct);
         var then = await client.GetAsync("/backend/list", ct, RightToken);
 
-        Assert.Equal(20, statuses.Count(s => s == HttpStatusCode.OK));
-        Assert.Equal(20, statuses.Count(s => s == HttpStatusCode.Unauthorized));
-        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (first.Status, second.Status));
+        Assert.All(right, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.All(none, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized], wrong);
         Assert.Equal(HttpStatusCode.TooManyRequests, then.Status);
     }
 
@@ -97,8 +86,7 @@ public sealed class AdminAuthFailureTests
         var window = TimeSpan.FromSeconds(2); // short, but long enough that three quick requests stay in one window
         await using var harness = await StartAsync(limit: 2, window, ct);
         using var client = new AdminClient(harness.AdminUri, Guesser);
-        await client.GetAsync("/backend/list", ct, WrongToken());
-        await client.GetAsync("/backend/list", ct, WrongToken());
+        await StatusesAsync(client, 2, WrongToken, ct);
 
         var blocked = await client.GetAsync("/backend/list", ct, RightToken);
         var waited = Stopwatch.StartNew();
@@ -108,8 +96,7 @@ public sealed class AdminAuthFailureTests
         Assert.Equal("2", blocked.Headers["Retry-After"]);
         Assert.True(waited.Elapsed < TimeSpan.FromSeconds(6), $"recovered after {waited.Elapsed}, the window is {window}");
         Assert.Equal(HttpStatusCode.OK, recovered.Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/backend/list", ct, WrongToken())).Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/backend/list", ct, WrongToken())).Status);
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized], await StatusesAsync(client, 2, WrongToken, ct));
         Assert.Equal(HttpStatusCode.TooManyRequests, (await client.GetAsync("/backend/list", ct, RightToken)).Status);
     }
 
@@ -123,11 +110,7 @@ public sealed class AdminAuthFailureTests
         using var third = new AdminClient(harness.AdminUri, IPAddress.Parse("127.0.0.4"));
 
         var trackedGuess = await tracked.GetAsync("/backend/list", ct, WrongToken()); // fills the table (1 address): 1 of 2 used
-        var secondGuesses = new[]
-        {
-            (await second.GetAsync("/backend/list", ct, WrongToken())).Status, // the table is full: counted in the shared count
-            (await second.GetAsync("/backend/list", ct, WrongToken())).Status,
-        };
+        var secondGuesses = await StatusesAsync(second, 2, WrongToken, ct); // the table is full: counted in the shared count
         var secondThen = await second.GetAsync("/backend/list", ct, RightToken);
         var thirdRight = await third.GetAsync("/backend/list", ct, RightToken);
         var trackedRight = await tracked.GetAsync("/backend/list", ct, RightToken);
@@ -150,12 +133,7 @@ public sealed class AdminAuthFailureTests
         await using var harness = await StartAsync(limit: 0, window: TimeSpan.FromMinutes(1), ct);
         using var client = new AdminClient(harness.AdminUri, Guesser);
 
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 30; i++)
-        {
-            statuses.Add((await client.GetAsync("/backend/list", ct, WrongToken())).Status);
-        }
-
+        var statuses = await StatusesAsync(client, 30, WrongToken, ct);
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/backend/list", ct, RightToken)).Status);
     }
@@ -173,6 +151,18 @@ public sealed class AdminAuthFailureTests
             authorization: RightToken);
 
     private string WrongToken() => AdminHttp.Bearer(_faker.Random.AlphaNumeric(32));
+
+    /// <summary>The statuses of <paramref name="times"/> GET /backend/list, one after another, each with a fresh Authorization.</summary>
+    private static async Task<List<HttpStatusCode>> StatusesAsync(AdminClient client, int times, Func<string?> authorization, CancellationToken cancellationToken)
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < times; i++)
+        {
+            statuses.Add((await client.GetAsync("/backend/list", cancellationToken, authorization())).Status);
+        }
+
+        return statuses;
+    }
 
     /// <summary>Asks with the right token until the answer is <paramref name="status"/>; bounded by the default timeout.</summary>
     private async Task<AdminReply> PollUntilAsync(AdminClient client, HttpStatusCode status, CancellationToken cancellationToken)
