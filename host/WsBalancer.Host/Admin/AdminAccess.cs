@@ -32,9 +32,10 @@ internal static class AdminAccess
 
     /// <summary>
     /// Requires <c>Authorization: Bearer &lt;token&gt;</c> when a token is configured: the admin token for everything, the
-    /// read-only token for GET and HEAD only (403 otherwise). <c>/health</c> and the web page's files need none.
+    /// read-only token for GET and HEAD only (403 otherwise). <c>/health</c> and the web page's files need none. An
+    /// address that presented too many wrong tokens gets 429 with <c>Retry-After</c> (see <see cref="AdminAuthFailures"/>).
     /// </summary>
-    public static void UseAdminToken(this IApplicationBuilder app, AdminCredentials credentials, Func<PathString, bool> isPagePath, ILogger logger)
+    public static void UseAdminToken(this IApplicationBuilder app, AdminCredentials credentials, AdminAuthFailures failures, Func<PathString, bool> isPagePath, ILogger logger)
     {
         if (!credentials.Required)
         {
@@ -44,22 +45,41 @@ internal static class AdminAccess
         app.Use(async (context, next) =>
         {
             var request = context.Request;
+            var remote = context.Connection.RemoteIpAddress;
             var (verdict, role) = AdminAuthorization.Decide(credentials, request.Method, request.Path, request.Headers.Authorization.ToString(), isPagePath);
+            if (verdict == AdminVerdict.Public)
+            {
+                await next(context);
+                return;
+            }
+
+            // Before the verdict is acted on: a refused address learns nothing, not even whether this token was right.
+            if (failures.IsRefused(remote, out var retryAfter))
+            {
+                AdminLog.AuthFailureRefused(logger, request.Path, remote?.ToString());
+                context.Response.Headers.RetryAfter = AdminAuthFailures.RetryAfterSeconds(retryAfter);
+                await AdminReplies.Failed(AdminAuthFailures.Reason, StatusCodes.Status429TooManyRequests).ExecuteAsync(context);
+                return;
+            }
+
             switch (verdict)
             {
                 case AdminVerdict.Allowed:
                     context.Items[typeof(AdminRole)] = role;
                     await next(context);
                     return;
-                case AdminVerdict.Public:
-                    await next(context);
-                    return;
                 case AdminVerdict.ReadOnly:
-                    AdminLog.ReadOnlyRefused(logger, request.Method, request.Path, context.Connection.RemoteIpAddress?.ToString());
+                    AdminLog.ReadOnlyRefused(logger, request.Method, request.Path, remote?.ToString());
                     await AdminReplies.Failed(ReadOnlyReason, StatusCodes.Status403Forbidden).ExecuteAsync(context);
                     return;
                 default:
-                    AdminLog.Unauthorized(logger, request.Path, context.Connection.RemoteIpAddress?.ToString());
+                    // Only a presented token is a guess; a request without one (a page not signed in yet) is not counted.
+                    if (request.Headers.Authorization.Count > 0)
+                    {
+                        failures.RecordFailure(remote);
+                    }
+
+                    AdminLog.Unauthorized(logger, request.Path, remote?.ToString());
                     context.Response.Headers.WWWAuthenticate = "Bearer";
                     await AdminReplies.Failed("Unauthorized", StatusCodes.Status401Unauthorized).ExecuteAsync(context);
                     return;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using WsBalancer.Host.Frontend;
 using WsBalancer.Host.Plugins;
 using WsBalancer.Host.Sessions;
+using WsBalancer.Host.Upstream;
 using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Admin;
@@ -67,7 +68,13 @@ internal static class AdminApi
                 return AdminReplies.Failed($"request body over {MaxBodyBytes} bytes", StatusCodes.Status413PayloadTooLarge);
             }
 
-            var json = admin.AddBackend(body);
+            // The built-in upstream's fields are known here; a plugin's administrator gets any JSON object and reads its own.
+            if (BackendAddBody.Check(context.Request.ContentType, body, checkFields: admin is WebSocketUpstream, out var definition) is { } refused)
+            {
+                return refused;
+            }
+
+            var json = admin.AddBackend(definition);
             return AdminReplies.Json(json, IsFailed(json) ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK);
         });
         MapBackendAction(app, "disable", (admin, id, _) => Task.FromResult(AdminReplies.From(admin.DisableBackend(id), "backend", id)));

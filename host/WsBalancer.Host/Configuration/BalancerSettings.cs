@@ -112,6 +112,21 @@ internal sealed record ServerSettings
     /// <summary>Serve the admin API on a non-loopback address without a token. Default: false.</summary>
     public bool AdminAllowInsecure { get; init; }
 
+    /// <summary>
+    /// Wrong bearer tokens one remote address may present within <see cref="AdminAuthFailureWindow"/>; after that the
+    /// address gets 429 for every admin request, even with the right token, until the window passes. 0 turns it off. Default: 10.
+    /// </summary>
+    public int AdminAuthFailureLimit { get; init; } = 10;
+
+    /// <summary>The window of <see cref="AdminAuthFailureLimit"/>, from the address's first failure. Default: 1 min.</summary>
+    public TimeSpan AdminAuthFailureWindow { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Most remote addresses (IPv6: /64 networks) whose failures are counted each on its own; failures from further
+    /// addresses share one count until tracked addresses age out. Default: 10000.
+    /// </summary>
+    public int AdminAuthFailureAddresses { get; init; } = 10_000;
+
     // Replaces the compiler's, which would print the admin token in any log line or assertion message that shows the
     // settings. Every property must be listed here; a test checks that none is missing.
     private bool PrintMembers(StringBuilder builder)
@@ -124,7 +139,9 @@ internal sealed record ServerSettings
         builder.Append(CultureInfo.InvariantCulture, $"MaxPendingBytes = {MaxPendingBytes}, MaxMessageBytes = {MaxMessageBytes}, ");
         builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DataDirectory = {DataDirectory}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminToken = {(AdminToken is null ? "" : SettingsReader.RedactedValue)}, ");
-        builder.Append(CultureInfo.InvariantCulture, $"AdminReadToken = {(AdminReadToken is null ? "" : SettingsReader.RedactedValue)}, AdminAllowInsecure = {AdminAllowInsecure}");
+        builder.Append(CultureInfo.InvariantCulture, $"AdminReadToken = {(AdminReadToken is null ? "" : SettingsReader.RedactedValue)}, AdminAllowInsecure = {AdminAllowInsecure}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"AdminAuthFailureLimit = {AdminAuthFailureLimit}, AdminAuthFailureWindow = {AdminAuthFailureWindow}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"AdminAuthFailureAddresses = {AdminAuthFailureAddresses}");
         return true;
     }
 }

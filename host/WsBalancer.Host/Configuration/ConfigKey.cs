@@ -16,6 +16,9 @@ internal static class ConfigKey
     public const string DataDirectory = "server:data-dir";
     public const string AdminToken = "server:admin:token";
     public const string AdminReadToken = "server:admin:read-token";
+    public const string AdminAuthFailureLimit = "server:admin:auth-failure-limit";
+    public const string AdminAuthFailureWindow = "server:admin:auth-failure-window";
+    public const string AdminAuthFailureAddresses = "server:admin:auth-failure-addresses";
     public const string PluginsDirectory = "server:plugins-dir";
     public const string Dialer = "upstream:dialer";
     public const string Plugins = "plugins";

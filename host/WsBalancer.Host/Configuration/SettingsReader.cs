@@ -18,6 +18,12 @@ internal sealed class SettingsReader
     public const long MinPendingBytes = 1024;
     public const int MaxMessageBytes = 1024 * 1024 * 1024;
     public const int MinAdminTokenLength = 16;
+    public const int MaxAuthFailureLimit = 1_000_000;
+    public const int MaxAuthFailureAddresses = 1_000_000;
+
+    // Whole seconds (Retry-After counts in them), and at most a day: a longer lock-out is an outage, not a slow-down.
+    public static readonly TimeSpan MinAuthFailureWindow = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxAuthFailureWindow = TimeSpan.FromHours(24);
 
     // Stands in for the admin token in error messages: the secret must not reach a terminal, a log or a CI transcript.
     public const string RedactedValue = "<redacted>";
@@ -65,6 +71,9 @@ internal sealed class SettingsReader
             AdminToken = AdminToken(ConfigKey.AdminToken),
             AdminReadToken = AdminReadToken(),
             AdminAllowInsecure = Boolean("server:admin:allow-insecure", d.AdminAllowInsecure),
+            AdminAuthFailureLimit = Integer(ConfigKey.AdminAuthFailureLimit, d.AdminAuthFailureLimit, 0, MaxAuthFailureLimit),
+            AdminAuthFailureWindow = AuthFailureWindow(ConfigKey.AdminAuthFailureWindow, d.AdminAuthFailureWindow),
+            AdminAuthFailureAddresses = Integer(ConfigKey.AdminAuthFailureAddresses, d.AdminAuthFailureAddresses, 1, MaxAuthFailureAddresses),
         };
         return new BalancerSettings { Server = server, Backends = ReadBackends(), Plugins = ReadPlugins(), Scripts = ReadScripts(server.MaxMessageBytes) };
     }
@@ -295,6 +304,22 @@ internal sealed class SettingsReader
             throw Error(key, raw, allowZero
                 ? $"a Go duration from 0s to {max}, such as 5s or 500ms"
                 : $"a Go duration greater than 0s and at most {max}, such as 10s or 1m30s");
+        }
+
+        return value;
+    }
+
+    private TimeSpan AuthFailureWindow(string key, TimeSpan defaultValue)
+    {
+        var raw = Raw(key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        if (!GoDuration.TryParse(raw, out var value) || value < MinAuthFailureWindow || value > MaxAuthFailureWindow)
+        {
+            throw Error(key, raw, $"a Go duration from {GoDuration.Format(MinAuthFailureWindow)} to {GoDuration.Format(MaxAuthFailureWindow)}, such as 1m or 30s");
         }
 
         return value;

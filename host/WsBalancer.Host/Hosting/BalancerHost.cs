@@ -196,15 +196,19 @@ internal sealed class BalancerHost : IAsyncDisposable
         builder.Services.AddSingleton(core.GetRequiredService<BalancerMetrics>());
         var credentials = new AdminCredentials(settings.Server.AdminToken, settings.Server.AdminReadToken);
         builder.Services.AddSingleton(credentials);
+        builder.Services.AddSingleton(sp => new AdminAuthFailures(
+            settings.Server, core.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Admin")));
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Admin");
+        var failures = app.Services.GetRequiredService<AdminAuthFailures>();
         if (settings.Server.AdminToken is null && !settings.Server.Admin.Address.IsLoopback)
         {
             AdminLog.InsecureAdmin(logger, settings.Server.Admin.Address.ToString());
         }
 
         app.UseAdminSecurityHeaders();
-        app.UseAdminToken(credentials, PageAssets.IsPagePath, logger);
+        app.UseAdminErrors(logger);
+        app.UseAdminToken(credentials, failures, PageAssets.IsPagePath, logger);
         app.UseAdminBodyLimit();
         app.MapAdminPage(PageAssets.Load(typeof(PageAssets).Assembly));
         app.MapAdminApi();

@@ -54,19 +54,21 @@ public sealed class BackendAddTests
     }
 
     [Fact]
-    public async Task AddBackend_UnknownField_IgnoredAndSuccess()
+    public async Task AddBackend_UnknownField_400NamingItNothingAdded()
     {
+        // The ancestor ignored unknown fields, so a typo ("ping_time") silently gave the default; here it is named.
         var ct = TestContext.Current.CancellationToken;
         await using var backend = await TestBackend.StartAsync("b1", ct);
         await using var balancer = await TestBalancer.StartAsync([backend], ct);
         var field = _faker.Random.AlphaNumeric(12);
 
         var reply = await balancer.AddBackendAsync(
-            $$"""{"url":"ws://{{_faker.Internet.DomainName()}}:9090","id":"extra","{{field}}":{"nested":[1,2,3]},"weight":5}""", ct);
+            $$"""{"url":"ws://{{_faker.Internet.DomainName()}}:9090","id":"extra","{{field}}":{"nested":[1,2,3]} }""", ct);
 
-        Assert.Equal(HttpStatusCode.OK, reply.Status);
-        Assert.Equal(AdminHttp.Success, reply.Body);
-        Assert.Equal(HttpStatusCode.OK, (await balancer.GetAsync("/backend/config/extra", ct)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, reply.Status);
+        Assert.True(reply.IsFailedWithReason, reply.Body);
+        Assert.StartsWith($"unknown field '{field}'", reply.Reason, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await balancer.GetAsync("/backend/config/extra", ct)).Status);
     }
 
     [Theory]
@@ -179,8 +181,8 @@ public sealed class BackendAddTests
         var ct = TestContext.Current.CancellationToken;
         await using var backend = await TestBackend.StartAsync("b1", ct);
         await using var balancer = await TestBalancer.StartAsync([backend], ct);
-        var prefix = "{\"url\":\"ws://" + _faker.Internet.DomainName() + ":9090\",\"id\":\"padded\",\"padding\":\"";
-        var json = prefix + new string('p', 64 * 1024 - prefix.Length - 2) + "\"}";
+        var prefix = "{\"url\":\"ws://" + _faker.Internet.DomainName() + ":9090\",\"id\":\"padded\"";
+        var json = prefix + new string(' ', 64 * 1024 - prefix.Length - 1) + "}"; // JSON whitespace: no unknown field
 
         var reply = await balancer.AddBackendAsync(json, ct);
 
