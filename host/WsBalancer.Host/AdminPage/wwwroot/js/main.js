@@ -158,6 +158,10 @@ window.addEventListener(UNAUTHORIZED_EVENT, () => {
   showSignIn('The server refused the token (401). Sign in again.');
 });
 
-window.addEventListener('hashchange', () => signedIn && showView(location.hash.slice(1)));
+// Only view names switch views: the skip link's #main moves the focus and leaves the view as it is.
+window.addEventListener('hashchange', () => {
+  const name = location.hash.slice(1);
+  if (signedIn && views && name in views) showView(name);
+});
 
 boot();
