@@ -13,6 +13,8 @@ const $ = (id) => document.getElementById(id);
 
 const app = {
   canAct: false,
+  /** The latest GET /stats; its backends is null when the active dialer manages no backends (a plugin dialer). */
+  stats: null,
   tokenRequired: false,
   curl: (method, path, body) => curlFor(method, path, body, app.tokenRequired),
   log: logAction,
@@ -55,7 +57,8 @@ async function poll() {
   }
   running = true;
   try {
-    views.overview.onStats(await getJson('/stats'));
+    app.stats = await getJson('/stats');
+    views.overview.onStats(app.stats);
     await views[current].refresh();
     showConnectionError('');
   } catch (error) {

@@ -127,6 +127,13 @@ export function createBackends(app) {
   return {
     name: 'backends',
     async refresh() {
+      // A dialer plugin without an administrator has no backends to list (the API answers 501 NotImplemented).
+      const managed = app.stats?.backends !== null;
+      form.hidden = !app.canAct || !managed;
+      if (!managed) {
+        rerender(container, h('p', { class: 'empty', text: 'The active dialer manages no backends: it is a plugin without a backend administrator, so the backend actions of the API answer 501 NotImplemented.' }));
+        return;
+      }
       const backends = await getJson('/backend/list');
       rerender(container, table('Backends', ['Id', 'URL', 'State', { label: 'Live sessions', num: true }, { label: 'Connections', num: true }, { label: 'Failures', num: true }, 'Actions'],
         backends.map(row), 'No backends yet. Add one below.'));

@@ -63,7 +63,7 @@ export function createSessions(app) {
   }
 
   async function refreshBackends() {
-    const backends = await getJson('/backend/list');
+    const backends = app.stats?.backends === null ? [] : await getJson('/backend/list'); // null: the dialer lists none
     const ids = backends.map((b) => b.id);
     const current = [...backendSelect.options].slice(1).map((o) => o.value);
     if (ids.join('\n') === current.join('\n')) return;
