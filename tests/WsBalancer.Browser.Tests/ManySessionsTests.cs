@@ -60,9 +60,16 @@ public sealed class ManySessionsTests(BrowserFixture browser) : IDisposable
         TestContext.Current.TestOutputHelper?.WriteLine($"{_sessions} sessions connected in {started.Elapsed.TotalSeconds:F1} s");
         await _clients[1234].AssertReplyAsync("hello", "[rest] hello", ct); // real sessions, through to the backend
         var target = await FindAsync(http, "/fleet/01234", ct);
-        // The bound is about a running balancer: the first unfiltered page of a fresh process also pays for compiling
-        // that path (over 100 ms here), which says nothing about how the view responds.
-        (await http.GetAsync("/session/list?offset=0&limit=50", ct)).EnsureSuccessStatusCode();
+        // The bound is about a running balancer: the first answers of a fresh process also pay for compiling the paths
+        // a page takes, first quickly and then optimized (over 100 ms an answer here until then), which says nothing
+        // about how the view responds. A few rounds of each kind of query the view sends get that done first.
+        for (var round = 0; round < 5; round++)
+        {
+            foreach (var query in (string[])["offset=0&limit=50", "offset=0&limit=50&q=%2Ffleet%2F0", "offset=0&limit=500"])
+            {
+                (await http.GetAsync($"/session/list?{query}", ct)).EnsureSuccessStatusCode();
+            }
+        }
 
         var timings = new ConcurrentQueue<(string Url, double Milliseconds)>();
         var measured = new ConcurrentBag<Task>();
