@@ -31,8 +31,9 @@ if [[ ! -x $CHROMIUM ]]; then
   fi
 fi
 
-# Open files: the browser tests hold 5 000 live sessions, 10 000 sockets in the test process and as many in its
-# balancer process. Raise the soft limit to the hard one (and the hard one where that is allowed).
+# Open files: the browser tests hold 10 000 live sessions, 10 000 sockets in the test process and as many in its
+# balancer process. Raise the soft limit to the hard one (and the hard one to 65536 where that is allowed: root with
+# CAP_SYS_RESOURCE; a container without it keeps its hard limit, and the test names the limit it needs).
 HARD=$(ulimit -Hn)
 if [[ $HARD != unlimited && $HARD -lt 65536 ]]; then
   ulimit -Hn 65536 2>/dev/null || true
@@ -41,7 +42,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Everything but the browser tests first (dotnet test runs those projects side by side), then the browser tests alone:
-# they bound how fast the page answers (a session on screen within 2 s, list answers under 200 ms with 5 000 sessions),
+# they bound how fast the page answers (a session on screen within 2 s, list answers under 200 ms with 10 000 sessions),
 # which the load of the other test projects would turn into a measure of the machine.
 status=0
 dotnet test WsBalancer.Platform.sln --configuration Release -p:ExcludeBrowserTests=true "$@" || status=$?

@@ -72,6 +72,33 @@ public sealed class PageSession : IAsyncDisposable
     public ILocator LatestActivity => Page.Locator("#activity-log li").First;
 
     /// <summary>
+    /// Presses Tab (Shift+Tab with <paramref name="backwards"/>) until <paramref name="target"/> has the focus, as an
+    /// operator without a mouse does; fails when it is not reached within <paramref name="maxPresses"/>.
+    /// </summary>
+    public async Task TabToAsync(ILocator target, bool backwards = false, int maxPresses = 40)
+    {
+        for (var i = 0; i < maxPresses; i++)
+        {
+            await Page.Keyboard.PressAsync(backwards ? "Shift+Tab" : "Tab");
+            if (await target.EvaluateAsync<bool>("e => e === document.activeElement"))
+            {
+                return;
+            }
+        }
+
+        var focused = await Page.EvaluateAsync<string>("(e => e ? `${e.tagName} ${e.getAttribute('aria-label') ?? e.id ?? ''}` : 'nothing')(document.activeElement)");
+        Assert.Fail($"{maxPresses} presses of {(backwards ? "Shift+Tab" : "Tab")} never reached {target}; the focus is on {focused}");
+    }
+
+    /// <summary>Asserts that the focused element is <paramref name="target"/> and that it shows the page's focus ring.</summary>
+    public static async Task AssertFocusVisibleAsync(ILocator target)
+    {
+        await Assertions.Expect(target).ToBeFocusedAsync();
+        var ring = await target.EvaluateAsync<string>("e => e.matches(':focus-visible') ? `${getComputedStyle(e).outlineStyle} ${getComputedStyle(e).outlineWidth}` : 'not focus-visible'");
+        Assert.Equal("solid 3px", ring);
+    }
+
+    /// <summary>
     /// Fails on any console error, page error or CSP violation. A test that provokes API errors on purpose names their
     /// statuses: Chromium logs every 4xx answer to fetch as a console error, and only those lines are then accepted.
     /// </summary>

@@ -1,12 +1,18 @@
 // Modal dialogs on the native <dialog>: showModal() makes the rest of the page inert (focus stays inside), Escape
 // closes it, and focus returns to the control that opened it.
+import { byFocusKey } from './dom.js';
 
 const confirmDialog = () => document.getElementById('confirm-dialog');
 const textDialog = () => document.getElementById('text-dialog');
 
 function open(dialog, focusTarget) {
   const opener = document.activeElement;
-  dialog.addEventListener('close', () => opener?.focus?.(), { once: true });
+  const key = opener?.dataset?.focusKey;
+  dialog.addEventListener('close', () => {
+    // The view may have been drawn again while the dialog was open: the opener is then a copy with the same key.
+    const target = opener?.isConnected ? opener : key && byFocusKey(document, key);
+    (target || document.getElementById('main')).focus();
+  }, { once: true });
   dialog.showModal();
   focusTarget?.focus();
 }

@@ -36,10 +36,13 @@ export function replace(element, ...children) {
   append(element, children);
 }
 
-/** A table in a horizontally scrollable region (narrow screens), keyboard-scrollable. */
+/**
+ * A table in a horizontally scrollable region (narrow screens), keyboard-scrollable. The region keeps its focus and its
+ * scroll position when the view is drawn again (see rerender).
+ */
 export function table(label, headers, rows, emptyText) {
   if (rows.length === 0) return h('p', { class: 'empty', text: emptyText });
-  return h('div', { class: 'table-wrap', role: 'region', 'aria-label': label, tabindex: '0' },
+  return h('div', { class: 'table-wrap', role: 'region', 'aria-label': label, tabindex: '0', 'data-focus-key': `table:${label}` },
     h('table', {},
       h('caption', { class: 'sr-only', text: label }),
       h('thead', {}, h('tr', {}, headers.map((header) =>
@@ -47,19 +50,42 @@ export function table(label, headers, rows, emptyText) {
       h('tbody', {}, rows)));
 }
 
+/**
+ * A row's action button, named for its row ("Disable canary", "Abort session 3f2a…": subject is the kind of row, or
+ * empty). Its data-focus-key (key, default the label, plus the id) brings the focus back after a redraw; a toggle gives
+ * both its states one key, so the focus stays on it when it flips.
+ */
+export function actionButton(label, subject, id, onclick, { kind, key = label } = {}) {
+  const name = [label, subject, id].filter(Boolean).join(' ');
+  return h('button', { type: 'button', class: kind, 'data-focus-key': `${key}:${id}`, 'aria-label': name, onclick, text: label });
+}
+
 export function badge(text, kind) {
   return h('span', { class: `badge ${kind}`, text });
 }
 
+/** The control with this data-focus-key inside root, or undefined. */
+export function byFocusKey(root, key) {
+  return [...root.querySelectorAll('[data-focus-key]')].find((e) => e.dataset.focusKey === key);
+}
+
 /**
- * Re-renders a live region without losing the operator's place: a focused control marked with data-focus-key gets the
- * focus back when the new content has a control with the same key.
+ * Re-renders a live region without losing the operator's place. A focused control marked with data-focus-key gets the
+ * focus back when the new content has a control with the same key (a toggle keeps one key for both its states, so
+ * Disable pressed with the keyboard leaves the focus on Enable). When that control is gone (its row was deleted), the
+ * focus goes to the region's table, or to the main area, never to the top of the document. Scrolled tables keep their
+ * scroll position.
  */
 export function rerender(container, ...children) {
-  const focused = container.contains(document.activeElement) ? document.activeElement?.dataset?.focusKey : undefined;
+  const hadFocus = container.contains(document.activeElement);
+  const focused = hadFocus ? document.activeElement?.dataset?.focusKey : undefined;
+  const scrolled = container.querySelector('.table-wrap');
+  const scroll = scrolled ? [scrolled.scrollLeft, scrolled.scrollTop] : null;
   replace(container, ...children);
-  if (focused) {
-    const again = [...container.querySelectorAll('[data-focus-key]')].find((e) => e.dataset.focusKey === focused);
-    again?.focus();
-  }
+  const wrap = container.querySelector('.table-wrap');
+  if (wrap && scroll) [wrap.scrollLeft, wrap.scrollTop] = scroll;
+  if (!hadFocus) return;
+  const again = focused ? byFocusKey(container, focused) : undefined;
+  if (again) again.focus({ preventScroll: true }); // where it was: the page must not jump
+  else (wrap ?? document.getElementById('main')).focus();
 }

@@ -13,6 +13,8 @@ const $ = (id) => document.getElementById(id);
 
 const app = {
   canAct: false,
+  /** The latest GET /stats; its backends is null when the active dialer manages no backends (a plugin dialer). */
+  stats: null,
   tokenRequired: false,
   curl: (method, path, body) => curlFor(method, path, body, app.tokenRequired),
   log: logAction,
@@ -55,7 +57,8 @@ async function poll() {
   }
   running = true;
   try {
-    views.overview.onStats(await getJson('/stats'));
+    app.stats = await getJson('/stats');
+    views.overview.onStats(app.stats);
     await views[current].refresh();
     showConnectionError('');
   } catch (error) {
@@ -158,6 +161,10 @@ window.addEventListener(UNAUTHORIZED_EVENT, () => {
   showSignIn('The server refused the token (401). Sign in again.');
 });
 
-window.addEventListener('hashchange', () => signedIn && showView(location.hash.slice(1)));
+// Only view names switch views: the skip link's #main moves the focus and leaves the view as it is.
+window.addEventListener('hashchange', () => {
+  const name = location.hash.slice(1);
+  if (signedIn && views && name in views) showView(name);
+});
 
 boot();

@@ -1,5 +1,5 @@
 // Backends: state badges and counters, actions, the add form with the API's validation messages at their field.
-import { h, rerender, table, badge } from '../dom.js';
+import { h, rerender, table, badge, actionButton } from '../dom.js';
 import { formatInteger } from '../format.js';
 import { getJson, reasonOf } from '../api.js';
 import { confirmAction, showText } from '../dialogs.js';
@@ -24,23 +24,20 @@ export function createBackends(app) {
   const form = document.getElementById('backend-add');
   const container = document.getElementById('backends-table');
 
-  function actionButton(label, id, onclick, kind) {
-    return h('button', { type: 'button', class: kind, 'data-focus-key': `${label}:${id}`, 'aria-label': `${label} ${id}`, onclick, text: label });
-  }
-
   function row(backend) {
     const id = backend.id;
     const path = (action) => `/backend/${action}/${encodeURIComponent(id)}`;
     const [breakerText, breakerKind] = BREAKER[backend.breakerState] ?? [`breaker ${backend.breakerState}`, 'warn'];
-    const actions = [actionButton('Config', id, () => showConfig(id), 'quiet')];
+    const button = (label, onclick, options) => actionButton(label, '', id, onclick, options);
+    const actions = [button('Config', () => showConfig(id), { kind: 'quiet' })];
     if (app.canAct) {
       actions.push(
         backend.enabled
-          ? actionButton('Disable', id, () => app.act({ label: `Disable backend ${id}`, path: path('disable') }))
-          : actionButton('Enable', id, () => app.act({ label: `Enable backend ${id}`, path: path('enable') })),
-        actionButton('Reset', id, () => app.act({ label: `Reset breaker of backend ${id}`, path: path('reset') })),
-        actionButton('Fail over', id, () => app.act({ label: `Fail over backend ${id}`, path: path('failover') })),
-        actionButton('Delete', id, () => confirmDelete(backend), 'danger'));
+          ? button('Disable', () => app.act({ label: `Disable backend ${id}`, path: path('disable') }), { key: 'toggle' })
+          : button('Enable', () => app.act({ label: `Enable backend ${id}`, path: path('enable') }), { key: 'toggle' }),
+        button('Reset', () => app.act({ label: `Reset breaker of backend ${id}`, path: path('reset') })),
+        button('Fail over', () => app.act({ label: `Fail over backend ${id}`, path: path('failover') })),
+        button('Delete', () => confirmDelete(backend), { kind: 'danger' }));
     }
     return h('tr', { 'data-backend-id': id },
       h('td', { class: 'mono id', text: id }),
@@ -130,6 +127,13 @@ export function createBackends(app) {
   return {
     name: 'backends',
     async refresh() {
+      // A dialer plugin without an administrator has no backends to list (the API answers 501 NotImplemented).
+      const managed = app.stats?.backends !== null;
+      form.hidden = !app.canAct || !managed;
+      if (!managed) {
+        rerender(container, h('p', { class: 'empty', text: 'The active dialer manages no backends: it is a plugin without a backend administrator, so the backend actions of the API answer 501 NotImplemented.' }));
+        return;
+      }
       const backends = await getJson('/backend/list');
       rerender(container, table('Backends', ['Id', 'URL', 'State', { label: 'Live sessions', num: true }, { label: 'Connections', num: true }, { label: 'Failures', num: true }, 'Actions'],
         backends.map(row), 'No backends yet. Add one below.'));

@@ -1,5 +1,5 @@
 // Plugins: versions, status, pinned sessions, load errors; reload, enable, disable.
-import { h, rerender, table, badge } from '../dom.js';
+import { h, rerender, table, badge, actionButton } from '../dom.js';
 import { formatInteger } from '../format.js';
 import { getJson } from '../api.js';
 
@@ -8,14 +8,9 @@ const STATUS = { active: 'ok', disabled: 'off', failed: 'bad', draining: 'warn',
 export function createPlugins(app) {
   const container = document.getElementById('plugins-table');
 
-  function actionButton(label, name, action) {
-    return h('button', {
-      type: 'button',
-      'data-focus-key': `${label}:${name}`,
-      'aria-label': `${label} plugin ${name}`,
-      onclick: () => app.act({ label: `${label} plugin ${name}`, path: `/plugin/${action}/${encodeURIComponent(name)}` }),
-      text: label,
-    });
+  function button(label, name, action, key) {
+    return actionButton(label, 'plugin', name,
+      () => app.act({ label: `${label} plugin ${name}`, path: `/plugin/${action}/${encodeURIComponent(name)}` }), { key });
   }
 
   function olderVersions(plugin) {
@@ -30,8 +25,8 @@ export function createPlugins(app) {
     const name = plugin.name;
     const actions = app.canAct
       ? h('td', { class: 'actions' },
-          actionButton('Reload', name, 'reload'),
-          plugin.status === 'disabled' ? actionButton('Enable', name, 'enable') : actionButton('Disable', name, 'disable'))
+          button('Reload', name, 'reload'),
+          plugin.status === 'disabled' ? button('Enable', name, 'enable', 'toggle') : button('Disable', name, 'disable', 'toggle'))
       : null;
     return h('tr', { 'data-plugin': name, class: plugin.error ? 'problem' : undefined },
       h('td', {}, h('strong', { text: name }), plugin.description ? h('div', { text: plugin.description }) : null,

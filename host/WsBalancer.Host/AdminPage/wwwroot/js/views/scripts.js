@@ -1,5 +1,5 @@
 // Scripts: status, counters and latency; the source as text; enable, disable. Broken and quarantined scripts stand out.
-import { h, rerender, table, badge } from '../dom.js';
+import { h, rerender, table, badge, actionButton } from '../dom.js';
 import { formatInteger, formatDecimal } from '../format.js';
 import { getJson, getText } from '../api.js';
 import { showText } from '../dialogs.js';
@@ -9,8 +9,8 @@ const STATUS = { active: 'ok', disabled: 'off', quarantined: 'bad', error: 'bad'
 export function createScripts(app) {
   const container = document.getElementById('scripts-table');
 
-  function button(label, name, onclick, kind) {
-    return h('button', { type: 'button', class: kind, 'data-focus-key': `${label}:${name}`, 'aria-label': `${label} script ${name}`, onclick, text: label });
+  function act(label, name, action) {
+    return () => app.act({ label: `${label} script ${name}`, path: `/script/${action}/${encodeURIComponent(name)}` });
   }
 
   async function showSource(name) {
@@ -24,12 +24,13 @@ export function createScripts(app) {
   function row(script) {
     const name = script.name;
     const broken = script.status === 'error' || script.status === 'quarantined';
+    const quarantined = script.status === 'quarantined';
     const actions = [];
-    if (script.status !== 'error') actions.push(button('Source', name, () => showSource(name), 'quiet'));
+    if (script.status !== 'error') actions.push(actionButton('Source', 'script', name, () => showSource(name), { kind: 'quiet' }));
     if (app.canAct) {
-      const action = script.status === 'disabled' ? 'enable' : 'disable';
-      const label = action === 'enable' ? 'Enable' : 'Disable';
-      actions.push(button(label, name, () => app.act({ label: `${label} script ${name}`, path: `/script/${action}/${encodeURIComponent(name)}` })));
+      // Enable lifts a quarantine (the API's enable), so a quarantined script offers it next to Disable.
+      if (script.status === 'disabled' || quarantined) actions.push(actionButton('Enable', 'script', name, act('Enable', name, 'enable'), { key: 'toggle' }));
+      if (script.status !== 'disabled') actions.push(actionButton('Disable', 'script', name, act('Disable', name, 'disable'), { key: quarantined ? 'Disable' : 'toggle' }));
     }
     return h('tr', { 'data-script': name, class: broken || script.error ? 'problem' : undefined },
       h('td', { class: 'mono' }, h('strong', { text: name })),
@@ -40,7 +41,10 @@ export function createScripts(app) {
       h('td', { class: 'num', text: formatInteger(script.limitBreaks) }),
       h('td', { class: 'num', text: formatDecimal(script.avgMicros) }),
       h('td', { class: 'num', text: formatDecimal(script.p99Micros) }),
-      h('td', {}, script.error ? h('span', { class: 'error-text', text: script.error }) : ''),
+      h('td', {},
+        script.error ? h('span', { class: 'error-text', text: script.error }) : '',
+        quarantined ? h('p', { class: 'note', text: `Not run until its file changes or it is enabled; meanwhile its on-error (${script.onError ?? 'drop'}) applies to every message.` }) : null,
+        script.lastFault ? h('p', { class: 'note', text: `Last fault: ${script.lastFault}` }) : null),
       h('td', { class: 'actions' }, actions));
   }
 

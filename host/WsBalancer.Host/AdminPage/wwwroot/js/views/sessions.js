@@ -1,6 +1,6 @@
 // Sessions: searched, filtered and paged by the server (GET /session/list?q=&backend=&offset=&limit=), so the view
 // stays quick with thousands of sessions; abort and fail over per session.
-import { h, rerender, table } from '../dom.js';
+import { h, rerender, table, actionButton } from '../dom.js';
 import { formatInteger, age } from '../format.js';
 import { getJson } from '../api.js';
 import { confirmAction } from '../dialogs.js';
@@ -31,16 +31,12 @@ export function createSessions(app) {
     return `/session/list?${params}`;
   }
 
-  function actionButton(label, id, onclick, kind) {
-    return h('button', { type: 'button', class: kind, 'data-focus-key': `${label}:${id}`, 'aria-label': `${label} session ${id}`, onclick, text: label });
-  }
-
   function row(session, now) {
     const id = session.id;
     const actions = app.canAct
       ? [
-          actionButton('Fail over', id, () => app.act({ label: `Fail over session ${id}`, path: `/session/failover/${encodeURIComponent(id)}` })),
-          actionButton('Abort', id, () => confirmAbort(session), 'danger'),
+          actionButton('Fail over', 'session', id, () => app.act({ label: `Fail over session ${id}`, path: `/session/failover/${encodeURIComponent(id)}` })),
+          actionButton('Abort', 'session', id, () => confirmAbort(session), { kind: 'danger' }),
         ]
       : [];
     return h('tr', { 'data-session-id': id },
@@ -67,7 +63,7 @@ export function createSessions(app) {
   }
 
   async function refreshBackends() {
-    const backends = await getJson('/backend/list');
+    const backends = app.stats?.backends === null ? [] : await getJson('/backend/list'); // null: the dialer lists none
     const ids = backends.map((b) => b.id);
     const current = [...backendSelect.options].slice(1).map((o) => o.value);
     if (ids.join('\n') === current.join('\n')) return;
