@@ -65,7 +65,7 @@ public sealed class ManySessionsTests(BrowserFixture browser) : IDisposable
         // about how the view responds. A few rounds of each kind of query the view sends get that done first.
         for (var round = 0; round < 5; round++)
         {
-            foreach (var query in (string[])["offset=0&limit=50", "offset=0&limit=50&q=%2Ffleet%2F0", "offset=0&limit=500"])
+            foreach (var query in (string[])["offset=0&limit=50", "offset=50&limit=50", "offset=0&limit=50&q=%2Ffleet%2F0", "offset=50&limit=50&q=%2Ffleet%2F0", "offset=0&limit=500"])
             {
                 (await http.GetAsync($"/session/list?{query}", ct)).EnsureSuccessStatusCode();
             }

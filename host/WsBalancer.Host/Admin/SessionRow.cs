@@ -17,7 +17,7 @@ internal sealed record SessionRow(
 {
     public static SessionRow Of(ILiveSession session) => new(
         session.Id,
-        session.RequestUri.PathAndQuery,
+        session.RequestTarget,
         session.BackendId,
         session.Reconnects,
         session.MessagesReceived,

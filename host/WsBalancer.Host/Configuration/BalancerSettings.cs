@@ -78,9 +78,9 @@ internal sealed record ServerSettings
 
     /// <summary>
     /// Sessions that need no message content (no valve, script or compression) are relayed frame by frame instead of
-    /// message by message. Default: true.
+    /// message by message. Default: false (opt-in until failover on the relay keeps every message in every race).
     /// </summary>
-    public bool FrameRelay { get; init; } = true;
+    public bool FrameRelay { get; init; }
 
     /// <summary>Most client messages held for the backend while a session re-dials. Default: 1000.</summary>
     public int MaxPendingMessages { get; init; } = 1000;

@@ -48,6 +48,7 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
         _lease = lease;
         Id = id;
         RequestUri = requestUri;
+        RequestTarget = requestUri.PathAndQuery;
         _services = services;
         _settings = services.Settings;
         _logger = services.Logger;
@@ -64,6 +65,8 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
         new Dictionary<string, string[]>(_headers, StringComparer.OrdinalIgnoreCase) { [_settings.ReconnectHeader] = ["1"] };
 
     public Uri RequestUri { get; }
+
+    public string RequestTarget { get; }
 
     public DateTimeOffset StartedAt { get; }
 

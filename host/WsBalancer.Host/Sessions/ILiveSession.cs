@@ -17,6 +17,9 @@ internal interface ILiveSession
 
     Uri RequestUri { get; }
 
+    /// <summary>The request's path and query, made once (the session list filters every session on it).</summary>
+    string RequestTarget { get; }
+
     DateTimeOffset StartedAt { get; }
 
     string? RemoteAddress { get; }

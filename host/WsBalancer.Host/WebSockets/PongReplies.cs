@@ -27,5 +27,6 @@ internal sealed class PongReplies : IRelayEvents
     {
     }
 
+
     public void OnFlushed(long messagesFlushed) => Volatile.Write(ref _messagesFlushed, messagesFlushed);
 }

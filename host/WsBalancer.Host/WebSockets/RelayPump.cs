@@ -96,9 +96,11 @@ internal sealed class RelayPump
 
     /// <summary>
     /// Asks the pump to end with <see cref="RelayEnd.Abandoned"/> as soon as it can, mid-message if need be: its
-    /// outbound leg is being given up (that peer died, or the session is ending). A read or flush in progress is
-    /// cancelled. With <see cref="RelayPumpOptions.HoldUntilFlushed"/>, nothing not yet confirmed is released, so a
-    /// successor pump on the same inbound reader starts from the first message that did not reach the socket.
+    /// outbound leg is being given up (that peer died or is closing, or the session is ending). A read in progress is
+    /// cancelled; a flush in progress is not (cancelling it could leave part of a batch in the writer, or part of a
+    /// frame on the wire, in front of the close that may follow): the owner drops the outbound connection when that
+    /// flush never ends. With <see cref="RelayPumpOptions.HoldUntilFlushed"/>, nothing not yet confirmed is released,
+    /// so a successor pump on the same inbound reader starts from the first message that did not reach the socket.
     /// </summary>
     public void Abandon()
     {
@@ -151,20 +153,20 @@ internal sealed class RelayPump
 
             // Bytes already forwarded but held (their message not yet confirmed) lie at the start: skip them.
             var fresh = buffer.Slice(_processed - _released);
-            var outcome = ProcessBatch(fresh, out var consumed, out var wrote);
+            // Control frames queued before this read go out before the data it brought (a pong answers a ping
+            // the peer sent before the reply it is waiting for), and those queued meanwhile after it.
+            var wrote = false;
+            var outcome = DrainOutbox(ref wrote);
+            var consumed = fresh.Start;
+            if (outcome is null)
+            {
+                outcome = ProcessBatch(fresh, out consumed, out var batchWrote);
+                wrote |= batchWrote;
+                outcome ??= DrainOutbox(ref wrote);
+            }
+
             var leftover = !fresh.Slice(consumed).IsEmpty;
             _processed += fresh.Slice(0, consumed).Length;
-
-            if (outcome is null && !OutboundMidFrame && Outbox.HasPending)
-            {
-                if (Outbox.DrainTo(_outbound, _options.MaskOutbound, out var drained))
-                {
-                    outcome = new RelayOutcome(RelayEnd.CloseSent, null, null, false);
-                }
-
-                _outboundBytes += drained;
-                wrote |= drained > 0;
-            }
 
             if (outcome is null && read.IsCompleted)
             {
@@ -201,6 +203,20 @@ internal sealed class RelayPump
                 return end;
             }
         }
+    }
+
+    /// <summary>Writes the frames waiting in <see cref="Outbox"/>, when the outbound leg is between frames; <see cref="RelayEnd.CloseSent"/> once a close went.</summary>
+    private RelayOutcome? DrainOutbox(ref bool wrote)
+    {
+        if (OutboundMidFrame || !Outbox.HasPending)
+        {
+            return null;
+        }
+
+        var closed = Outbox.DrainTo(_outbound, _options.MaskOutbound, out var drained);
+        _outboundBytes += drained;
+        wrote |= drained > 0;
+        return closed ? new RelayOutcome(RelayEnd.CloseSent, null, null, false) : null;
     }
 
     /// <summary>Flushes the outbound writer; false when the outbound leg is gone, failed or the flush was cancelled.</summary>

@@ -50,6 +50,7 @@ internal sealed class RecordingEvents : IRelayEvents
         Next?.OnMessageWritten(messagesWritten, outboundBytes);
     }
 
+
     public void OnFlushed(long messagesFlushed)
     {
         lock (_gate)

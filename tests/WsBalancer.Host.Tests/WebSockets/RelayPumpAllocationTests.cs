@@ -72,6 +72,7 @@ public sealed class RelayPumpAllocationTests
         {
         }
 
+
         public void OnFlushed(long messagesFlushed)
         {
             if (outbound.TryRead(out var read))

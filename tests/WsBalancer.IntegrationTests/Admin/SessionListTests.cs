@@ -14,7 +14,7 @@ public sealed class SessionListTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var backend = await TestBackend.StartAsync("b1", ct);
-        await using var balancer = await TestBalancer.StartAsync([backend], ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { FrameRelay = true });
         var pathAndQuery = $"/{_faker.Random.AlphaNumeric(6)}/{_faker.Lorem.Word()}?{_faker.Random.AlphaNumeric(4)}={_faker.Random.Int(1, 999)}&z=1";
         var before = DateTimeOffset.UtcNow;
         var client = await balancer.ConnectAsync(pathAndQuery, ct);

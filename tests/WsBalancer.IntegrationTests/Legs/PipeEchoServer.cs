@@ -229,6 +229,7 @@ internal sealed class PipeEchoServer : IAsyncDisposable
         {
         }
 
+
         public void OnFlushed(long messagesFlushed)
         {
         }

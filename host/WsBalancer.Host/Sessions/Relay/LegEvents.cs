@@ -20,6 +20,7 @@ internal sealed class ClientSideEvents(Func<ControlFrameOutbox?> clientOutbox) :
     {
     }
 
+
     public void OnFlushed(long messagesFlushed)
     {
     }
@@ -31,25 +32,26 @@ internal sealed class ClientSideEvents(Func<ControlFrameOutbox?> clientOutbox) :
 /// </summary>
 internal sealed class BackendSideEvents : IRelayEvents
 {
-    private ControlFrameOutbox? _replies;
+    private RelayPump? _writer;
     private long _pongs;
 
-    /// <summary>The outbox of the pump that writes to this backend; set when that pump starts.</summary>
-    public ControlFrameOutbox? Replies
+    /// <summary>The pump that writes to this backend; set when it starts.</summary>
+    public RelayPump? Writer
     {
-        get => Volatile.Read(ref _replies);
-        set => Volatile.Write(ref _replies, value);
+        get => Volatile.Read(ref _writer);
+        set => Volatile.Write(ref _writer, value);
     }
 
     public long Pongs => Interlocked.Read(ref _pongs);
 
-    public void OnPing(ReadOnlySpan<byte> payload) => Replies?.TryEnqueue(WsOpcode.Pong, payload);
+    public void OnPing(ReadOnlySpan<byte> payload) => Writer?.Outbox.TryEnqueue(WsOpcode.Pong, payload);
 
     public void OnPong(ReadOnlySpan<byte> payload) => Interlocked.Increment(ref _pongs);
 
     public void OnMessageWritten(long messagesWritten, long outboundBytes)
     {
     }
+
 
     public void OnFlushed(long messagesFlushed)
     {

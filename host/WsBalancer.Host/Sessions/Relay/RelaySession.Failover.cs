@@ -26,20 +26,23 @@ internal sealed partial class RelaySession
             old.Abort();
         }
 
+        RelayOutcome? clientOutcome = null;
         if (_up is { } up)
         {
-            var outcome = await up.AbandonAsync();
+            clientOutcome = await up.AbandonAsync();
             Retire(up, up: true);
-            if (closeCode is { } code)
-            {
-                // Not a reset: that would make the backend's kernel drop what it holds unread.
-                await CloseBackendAsync(old, outcome.OutboundMidFrame, code, null);
-            }
+        }
 
-            if (await ClientEndedMeanwhileAsync(outcome) is { } ended)
-            {
-                return ended;
-            }
+        if (closeCode is { } code)
+        {
+            // Not a reset: that would make the backend's kernel drop what it holds unread. (The client's pump may
+            // have ended already: the backend's close stops it at once.)
+            await CloseBackendAsync(old, _backendLeftMidFrame, code, null);
+        }
+
+        if (clientOutcome is { } outcome && await ClientEndedMeanwhileAsync(outcome) is { } ended)
+        {
+            return ended;
         }
 
         if (_down is { } down)
@@ -108,7 +111,7 @@ internal sealed partial class RelaySession
         {
             // A message in progress is finished first; one that does not finish within the drain timeout is resent whole.
             up.Pump.RequestStop();
-            var outcome = await up.WaitOrAbandonAsync(DrainTimeout, _services.Time);
+            var outcome = await up.WaitOrAbandonAsync(DrainTimeout);
             Retire(up, up: true);
             if (outcome.End is not (RelayEnd.Stopped or RelayEnd.Abandoned or RelayEnd.OutboundEnded))
             {
@@ -190,6 +193,7 @@ internal sealed partial class RelaySession
     {
         EndPair();
         Volatile.Write(ref _leg, next);
+        _backendLeftMidFrame = false;
         Interlocked.Increment(ref _reconnects);
         Volatile.Write(ref _backendEvents, new BackendSideEvents());
         StartPair();

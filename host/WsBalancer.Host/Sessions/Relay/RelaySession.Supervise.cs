@@ -100,8 +100,7 @@ internal sealed partial class RelaySession
             case RelayEnd.ProtocolError:
                 var code = (int)outcome.CloseStatus!.Value;
                 SessionsLog.ClientProtocolError(_logger, Id, outcome.Reason ?? string.Empty, code);
-                await CloseBackendAsync(_leg, outcome.OutboundMidFrame, 1001, "client went away");
-                return await FailClientAsync(code, outcome.Reason, code == 1009 ? SessionEndReason.MessageTooBig : SessionEndReason.ClientGone);
+                return await ClientFailedAsync(code, outcome.Reason, outcome.OutboundMidFrame);
             case RelayEnd.InboundEnded or RelayEnd.InboundTruncated:
                 await CloseBackendAsync(_leg, outcome.OutboundMidFrame, 1001, "client went away");
                 return _endReason ?? SessionEndReason.ClientGone;
@@ -125,7 +124,7 @@ internal sealed partial class RelaySession
             return await RecoverAsync("backend lost");
         }
 
-        var outcome = await down.WaitOrAbandonAsync(DrainTimeout, _services.Time);
+        var outcome = await down.WaitOrAbandonAsync(DrainTimeout);
         Retire(down, up: false);
         return outcome.End == RelayEnd.Abandoned ? await RecoverAsync("backend lost") : await OnBackendPumpEndedAsync(outcome);
     }
@@ -164,23 +163,43 @@ internal sealed partial class RelaySession
         }
     }
 
-    /// <summary>The client closed: its close goes to the backend, whose replies reach the client until its own close (bounded), then the client gets its code back.</summary>
-    private async Task<SessionEndReason> ClientClosedAsync(int code, string? reason)
+    /// <summary>The client closed: its close goes to the backend, and the client gets its own code back after the backend's last replies.</summary>
+    private Task<SessionEndReason> ClientClosedAsync(int code, string? reason)
     {
         _endReason ??= SessionEndReason.ClientClosed;
-        await RelayFrames.TryCloseAsync(_leg.Transport.Output, masked: true, code, reason, DrainTimeout);
+        return CloseBackendThenClientAsync(code, reason, backendMidFrame: false, code, reason);
+    }
+
+    /// <summary>
+    /// The client broke the protocol. What it sent validly before was forwarded; the backend's answers to that still
+    /// reach the client before it is failed with the error's code (RFC 6455 §7.1.7).
+    /// </summary>
+    private Task<SessionEndReason> ClientFailedAsync(int code, string? reason, bool backendMidFrame)
+    {
+        _endReason ??= code == 1009 ? SessionEndReason.MessageTooBig : SessionEndReason.ClientGone;
+        return CloseBackendThenClientAsync(1001, "client went away", backendMidFrame, code, reason);
+    }
+
+    /// <summary>
+    /// The backend gets a close first; a backend answers in order, so its close reply comes after its answers to
+    /// everything before, which the backend pump still delivers (bounded by the drain timeout). Then the client
+    /// gets its close.
+    /// </summary>
+    private async Task<SessionEndReason> CloseBackendThenClientAsync(int backendCode, string? backendReason, bool backendMidFrame, int clientCode, string? clientReason)
+    {
+        await CloseBackendAsync(_leg, backendMidFrame, backendCode, backendReason);
         if (_down is { } down)
         {
-            var outcome = await down.WaitOrAbandonAsync(DrainTimeout, _services.Time);
+            var outcome = await down.WaitOrAbandonAsync(DrainTimeout);
             Retire(down, up: false);
             if (outcome.End == RelayEnd.OutboundEnded || outcome.OutboundMidMessage)
             {
-                return _endReason.Value;
+                return _endReason!.Value;
             }
         }
 
-        await RelayFrames.TryCloseAsync(_clientPipe.Output, masked: false, code, reason, _settings.Frontend.WriteTimeout);
-        return _endReason.Value;
+        await RelayFrames.TryCloseAsync(_clientPipe.Output, masked: false, clientCode, clientReason, _settings.Frontend.WriteTimeout);
+        return _endReason!.Value;
     }
 
     /// <summary>The backend closed normally: the client gets its code, the client's answer (bounded) ends the session, and the backend gets its answer.</summary>
@@ -191,15 +210,25 @@ internal sealed partial class RelaySession
         return _endReason ?? SessionEndReason.BackendClosed;
     }
 
-    /// <summary>Lets the client → backend pump read the client's answer to our close (bounded), then closes the backend leg.</summary>
+    /// <summary>
+    /// Waits for the client's answer to our close (bounded), then closes the backend leg. The client → backend pump
+    /// reads that answer when it still runs; one stopped by the backend's close leaves it to a reading of its own.
+    /// </summary>
     private async Task CloseBackendAfterClientPumpAsync(int code, string? reason)
     {
-        var midFrame = false;
+        var midFrame = _backendLeftMidFrame;
+        var answered = false;
         if (_up is { } up)
         {
-            var outcome = await up.WaitOrAbandonAsync(DrainTimeout, _services.Time);
+            var outcome = await up.WaitOrAbandonAsync(DrainTimeout);
             Retire(up, up: true);
             midFrame = outcome.OutboundMidFrame;
+            answered = outcome.End != RelayEnd.Abandoned;
+        }
+
+        if (!answered)
+        {
+            await AwaitClientCloseAsync();
         }
 
         await CloseBackendAsync(_leg, midFrame, code, reason);
@@ -217,7 +246,7 @@ internal sealed partial class RelaySession
     private async Task<SessionEndReason> CloseClientAsync(int code, string? reason, SessionEndReason endReason, int backendCode)
     {
         _endReason ??= endReason;
-        var midFrame = false;
+        var midFrame = _backendLeftMidFrame;
         if (_up is { } up)
         {
             midFrame = (await up.AbandonAsync()).OutboundMidFrame;
@@ -235,7 +264,7 @@ internal sealed partial class RelaySession
     {
         if (_down is { } down && down.Pump.Outbox.TryEnqueueClose(WsMessageTypes.ToWireCloseStatus(code), WsMessageTypes.TrimCloseReason(reason)))
         {
-            var outcome = await down.WaitOrAbandonAsync(_settings.Frontend.WriteTimeout, _services.Time);
+            var outcome = await down.WaitOrAbandonAsync(_settings.Frontend.WriteTimeout);
             Retire(down, up: false);
             if (outcome.End is RelayEnd.CloseSent or RelayEnd.OutboundEnded)
             {
@@ -263,13 +292,13 @@ internal sealed partial class RelaySession
     {
         var discard = PipeWriter.Create(Stream.Null);
         var pump = new RelayPump(_clientPipe.Input, discard, RelayPumpOptions.ClientToBackend(_settings.MaxMessageBytes), new ClientSideEvents(static () => null));
-        await PumpRun.Start(pump, CancellationToken.None).WaitOrAbandonAsync(DrainTimeout, _services.Time);
+        await PumpRun.Start(pump, static () => { }, DrainTimeout, _services.Time).WaitOrAbandonAsync(DrainTimeout);
     }
 
     /// <summary>The client vanished (its connection was aborted): the backend leg gets a close, nothing more can be said to the client.</summary>
     private async Task<SessionEndReason> ClientGoneAsync()
     {
-        var midFrame = false;
+        var midFrame = _backendLeftMidFrame;
         if (_up is { } up)
         {
             midFrame = (await up.AbandonAsync()).OutboundMidFrame;

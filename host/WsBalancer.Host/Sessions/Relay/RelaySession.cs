@@ -62,6 +62,7 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
     private PumpRun? _up;   // client → backend
     private PumpRun? _down; // backend → client
     private SessionEndReason? _endReason;
+    private bool _backendLeftMidFrame; // the last client → backend pump left its backend leg inside a frame
     private long _receivedBefore; // by pumps that have ended
     private long _sentBefore;
     private int _reconnects;
@@ -75,6 +76,7 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
     {
         Id = id;
         RequestUri = requestUri;
+        RequestTarget = requestUri.PathAndQuery;
         _headers = headers;
         _services = services;
         _settings = services.Settings;
@@ -87,6 +89,8 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
     public string Id { get; }
 
     public Uri RequestUri { get; }
+
+    public string RequestTarget { get; }
 
     public DateTimeOffset StartedAt { get; }
 
@@ -287,16 +291,17 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
     private void StartUp()
     {
         var options = RelayPumpOptions.ClientToBackend(_settings.MaxMessageBytes) with { HoldUntilFlushed = true };
-        var pump = new RelayPump(_clientPipe.Input, _leg.Transport.Output, options, new ClientSideEvents(ClientOutbox));
-        _backendEvents.Replies = pump.Outbox;
-        Volatile.Write(ref _up, PumpRun.Start(pump, CancellationToken.None));
+        var leg = _leg;
+        var pump = new RelayPump(_clientPipe.Input, leg.Transport.Output, options, new ClientSideEvents(ClientOutbox));
+        _backendEvents.Writer = pump;
+        Volatile.Write(ref _up, PumpRun.Start(pump, leg.Abort, DrainTimeout, _services.Time));
     }
 
     private void StartDown()
     {
         var options = RelayPumpOptions.BackendToClient(_settings.MaxMessageBytes) with { WholeMessages = true };
         var pump = new RelayPump(_leg.Transport.Input, _clientPipe.Output, options, _backendEvents);
-        Volatile.Write(ref _down, PumpRun.Start(pump, CancellationToken.None));
+        Volatile.Write(ref _down, PumpRun.Start(pump, _abortClient, _settings.Frontend.WriteTimeout, _services.Time));
     }
 
     /// <summary>A pump has ended: its messages join the session's totals.</summary>
@@ -306,6 +311,11 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
         {
             Interlocked.Add(ref _receivedBefore, run.Pump.MessagesDelivered);
             Volatile.Write(ref _up, null);
+            _backendLeftMidFrame = run.Run.Result.OutboundMidFrame;
+            if (ReferenceEquals(_backendEvents.Writer, run.Pump))
+            {
+                _backendEvents.Writer = null; // a later close from that backend has no writer left to stop
+            }
         }
         else
         {
