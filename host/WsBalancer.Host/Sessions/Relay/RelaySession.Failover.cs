@@ -73,8 +73,8 @@ internal sealed partial class RelaySession
         }
 
         SwitchTo(next);
-        StartUp();
         StartDown();
+        StartUp();
         SessionsLog.RelayFailoverCompleted(_logger, Id, old.BackendId, next.BackendId);
         return null;
     }

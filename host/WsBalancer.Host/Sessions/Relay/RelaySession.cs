@@ -161,8 +161,10 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
         _services.Registry.Add(this);
         StartPair();
         SessionsLog.Started(_logger, Id, _leg.BackendId, RequestUri);
-        StartUp();
+        // The client pump answers the client's pings through the backend pump's outbox: that one runs first, for a
+        // client whose first bytes (pings included) are already waiting is served at once by the client pump.
         StartDown();
+        StartUp();
 
         SessionEndReason reason;
         try
