@@ -106,7 +106,6 @@ internal sealed class RelayPump
     {
         Volatile.Write(ref _abandonRequested, 1);
         _inbound.CancelPendingRead();
-        _outbound.CancelPendingFlush();
     }
 
     /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp at which a flush that did not complete at once began; 0 when none waits.</summary>
