@@ -26,6 +26,13 @@ internal interface IRelayEvents
     void OnMessageWritten(long messagesWritten, long outboundBytes);
 
     /// <summary>
+    /// The inbound peer sent a valid close frame; the pump ends with <see cref="RelayEnd.PeerClosed"/> once what came
+    /// before is flushed. Reported at once, so that the opposite direction can stop writing to a peer that is leaving
+    /// before the session gets to it (what it would still write could be read and dropped by a closing peer).
+    /// </summary>
+    void OnPeerClose();
+
+    /// <summary>
     /// A batch was flushed to the outbound leg. <paramref name="messagesFlushed"/> counts, since the pump started,
     /// the whole messages (final frame included) now handed to the outbound transport.
     /// </summary>

@@ -28,5 +28,9 @@ internal sealed class PongReplies : IRelayEvents
     }
 
 
+    public void OnPeerClose()
+    {
+    }
+
     public void OnFlushed(long messagesFlushed) => Volatile.Write(ref _messagesFlushed, messagesFlushed);
 }

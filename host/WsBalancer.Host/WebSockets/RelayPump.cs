@@ -537,6 +537,7 @@ internal sealed class RelayPump
             return Failed(error);
         }
 
+        _events.OnPeerClose();
         return new RelayOutcome(RelayEnd.PeerClosed, status, reason.IsEmpty ? null : Encoding.UTF8.GetString(reason), false);
     }
 

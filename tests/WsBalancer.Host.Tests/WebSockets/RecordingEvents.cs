@@ -51,6 +51,10 @@ internal sealed class RecordingEvents : IRelayEvents
     }
 
 
+    public void OnPeerClose()
+    {
+    }
+
     public void OnFlushed(long messagesFlushed)
     {
         lock (_gate)

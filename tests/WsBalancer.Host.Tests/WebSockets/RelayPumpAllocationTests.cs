@@ -73,6 +73,10 @@ public sealed class RelayPumpAllocationTests
         }
 
 
+        public void OnPeerClose()
+        {
+        }
+
         public void OnFlushed(long messagesFlushed)
         {
             if (outbound.TryRead(out var read))

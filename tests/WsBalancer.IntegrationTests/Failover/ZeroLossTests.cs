@@ -15,15 +15,20 @@ public sealed class ZeroLossTests
     private const int Rounds = 10;
     private const int MessagesPerRound = 150;
 
+    // Both cores: the message path (the default) and the frame relay (server.frame-relay), whose client messages wait
+    // on the client's pipe until the backend's socket took them.
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(4)]
-    public async Task RepeatedAbnormalCloses_NoLossNoDuplicateNoReorder(int backendCount)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(4, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(4, true)]
+    public async Task RepeatedAbnormalCloses_NoLossNoDuplicateNoReorder(int backendCount, bool frameRelay)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var backends = await TestBackends.StartAsync(backendCount, ct);
-        await using var balancer = await TestBalancer.StartAsync(backends, ct);
+        await using var balancer = await TestBalancer.StartAsync(backends, ct, server: s => s with { FrameRelay = frameRelay });
         var client = await balancer.ConnectAsync("/stream", ct);
         var echoes = new ConcurrentQueue<int>();
         var receiver = ReceiveNumbersAsync(client, echoes, ct);
@@ -76,6 +81,7 @@ public sealed class ZeroLossTests
         Assert.All(missing, n => Assert.Contains(n, inFlightInDyingBackends));
         Assert.Equal(WebSocketState.Open, client.State);
         var session = (await balancer.GetJsonAsync("/session/list", ct)).EnumerateArray().Single();
+        Assert.Equal(frameRelay ? "relay" : "message", session.GetProperty("path").GetString());
         Assert.Equal(Rounds, session.GetProperty("reconnects").GetInt32());
         TestContext.Current.TestOutputHelper?.WriteLine($"{total} sent, {received.Length} echoed, {missing.Length} in flight inside dying backends");
     }
@@ -84,12 +90,14 @@ public sealed class ZeroLossTests
     private static int LeftTheBalancer(TestBackends backends) =>
         backends.All.SelectMany(b => b.Connections).Sum(c => c.Received.Count + c.ReceivedWhileClosing.Count);
 
-    [Fact]
-    public async Task RepeatedTcpDrops_NoDuplicateNoReorder_SessionContinues()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RepeatedTcpDrops_NoDuplicateNoReorder_SessionContinues(bool frameRelay)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var backends = await TestBackends.StartAsync(2, ct);
-        await using var balancer = await TestBalancer.StartAsync(backends, ct);
+        await using var balancer = await TestBalancer.StartAsync(backends, ct, server: s => s with { FrameRelay = frameRelay });
         var client = await balancer.ConnectAsync("/stream", ct);
         var echoes = new ConcurrentQueue<int>();
         var receiver = ReceiveNumbersAsync(client, echoes, ct);

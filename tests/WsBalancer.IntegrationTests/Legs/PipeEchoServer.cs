@@ -230,6 +230,10 @@ internal sealed class PipeEchoServer : IAsyncDisposable
         }
 
 
+        public void OnPeerClose()
+        {
+        }
+
         public void OnFlushed(long messagesFlushed)
         {
         }

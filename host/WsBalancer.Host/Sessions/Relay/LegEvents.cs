@@ -21,6 +21,10 @@ internal sealed class ClientSideEvents(Func<ControlFrameOutbox?> clientOutbox) :
     }
 
 
+    public void OnPeerClose()
+    {
+    }
+
     public void OnFlushed(long messagesFlushed)
     {
     }
@@ -52,6 +56,10 @@ internal sealed class BackendSideEvents : IRelayEvents
     {
     }
 
+
+    // As on the message path: nothing more is written to a backend that is closing; what it has not taken stays
+    // on the client's pipe for the successor.
+    public void OnPeerClose() => Writer?.Abandon();
 
     public void OnFlushed(long messagesFlushed)
     {

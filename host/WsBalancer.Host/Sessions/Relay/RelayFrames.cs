@@ -7,6 +7,31 @@ namespace WsBalancer.Host.Sessions.Relay;
 /// <summary>Frames the session writes itself, on a leg whose pump has ended (so the writer is free).</summary>
 internal static class RelayFrames
 {
+    /// <summary>
+    /// Reads (and drops) what a leg still sends until its connection ends, within <paramref name="timeout"/>: after our
+    /// close, the peer closes the TCP connection first (RFC 6455 §7.1.1), so ours is not closed on bytes it has not read,
+    /// which would reset it and could make the peer's kernel drop what it had not read yet.
+    /// </summary>
+    public static async Task AwaitEndAsync(PipeReader input, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            while (true)
+            {
+                var read = await input.ReadAsync(deadline.Token);
+                input.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException or OperationCanceledException or InvalidOperationException)
+        {
+        }
+    }
+
     /// <summary>Writes and flushes a close frame; false when the leg is gone or did not take it within <paramref name="timeout"/>.</summary>
     public static async Task<bool> TryCloseAsync(PipeWriter writer, bool masked, int code, string? reason, TimeSpan timeout)
     {

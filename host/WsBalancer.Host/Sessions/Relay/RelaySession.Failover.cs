@@ -38,6 +38,7 @@ internal sealed partial class RelaySession
             // Not a reset: that would make the backend's kernel drop what it holds unread. (The client's pump may
             // have ended already: the backend's close stops it at once.)
             await CloseBackendAsync(old, _backendLeftMidFrame, code, null);
+            await RelayFrames.AwaitEndAsync(old.Transport.Input, DrainTimeout);
         }
 
         if (clientOutcome is { } outcome && await ClientEndedMeanwhileAsync(outcome) is { } ended)
