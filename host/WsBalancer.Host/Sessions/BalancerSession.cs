@@ -186,14 +186,10 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
     /// <summary>A plugin or script ends the session with its own close code.</summary>
     public void Close(int code, string? reason)
     {
-        if (code is < 1000 or > 4999 or 1004 or 1005 or 1006 or 1015 || code is > 1014 and < 3000)
-        {
-            throw new ArgumentOutOfRangeException(nameof(code), code, "a close code a peer may send: 1000-1003, 1007-1014 or 3000-4999");
-        }
-
+        var command = SessionCommand.Close(code, reason); // throws for a code no peer may send
         if (!Volatile.Read(ref _ended))
         {
-            Post(SessionCommand.Close(code, reason));
+            Post(command);
         }
     }
 

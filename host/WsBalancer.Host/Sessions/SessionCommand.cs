@@ -28,5 +28,14 @@ internal sealed class SessionCommand
     public static SessionCommand Failover() => new(new TaskCompletionSource<FailoverResult>(TaskCreationOptions.RunContinuationsAsynchronously), 0, null, default);
 
     /// <summary>A plugin or script ends the session.</summary>
-    public static SessionCommand Close(int code, string? reason) => new(null, code, reason, SessionEndReason.ClosedByPlugin);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="code"/> is not one a peer may send.</exception>
+    public static SessionCommand Close(int code, string? reason)
+    {
+        if (code is < 1000 or > 4999 or 1004 or 1005 or 1006 or 1015 || code is > 1014 and < 3000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(code), code, "a close code a peer may send: 1000-1003, 1007-1014 or 3000-4999");
+        }
+
+        return new(null, code, reason, SessionEndReason.ClosedByPlugin);
+    }
 }
