@@ -81,11 +81,22 @@ export function rerender(container, ...children) {
   const focused = hadFocus ? document.activeElement?.dataset?.focusKey : undefined;
   const scrolled = container.querySelector('.table-wrap');
   const scroll = scrolled ? [scrolled.scrollLeft, scrolled.scrollTop] : null;
-  replace(container, ...children);
+  const old = [...container.childNodes];
+  append(container, children);
+  const fresh = [...container.childNodes].slice(old.length);
+  // The new control takes the focus while the old one still holds it, and only then is the old content removed: a
+  // browser shows the focus ring on a control focused by script when the control that had the focus showed it (the
+  // operator uses the keyboard), and shows none once the focused control was removed first (the focus fell to the body).
+  const again = focused ? fresh.map((node) => byFocusKeyIn(node, focused)).find((e) => e) : undefined;
+  if (again) again.focus({ preventScroll: true }); // where it was: the page must not jump
+  for (const node of old) node.remove();
   const wrap = container.querySelector('.table-wrap');
   if (wrap && scroll) [wrap.scrollLeft, wrap.scrollTop] = scroll;
-  if (!hadFocus) return;
-  const again = focused ? byFocusKey(container, focused) : undefined;
-  if (again) again.focus({ preventScroll: true }); // where it was: the page must not jump
-  else (wrap ?? document.getElementById('main')).focus();
+  if (hadFocus && !again) (wrap ?? document.getElementById('main')).focus();
+}
+
+/** The node itself or its descendant with this data-focus-key, or undefined. */
+function byFocusKeyIn(node, key) {
+  if (!(node instanceof Element)) return undefined;
+  return node.dataset.focusKey === key ? node : byFocusKey(node, key);
 }
