@@ -26,8 +26,7 @@ public sealed class HandshakeLimitTests
 
         using var tcp = await ConnectRawAsync(balancer, ct);
         var filler = _faker.Random.AlphaNumeric(MaxHeaderBytes + 512);
-        await SendAsync(tcp, $"GET / HTTP/1.1\r\nHost: {balancer.FrontendUri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            $"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Filler: {filler}\r\n\r\n", ct);
+        await SendAsync(tcp, UpgradeRequest(balancer, filler), ct);
         var reply = await ReadUntilClosedAsync(tcp, ct);
 
         Assert.StartsWith("HTTP/1.1 431 ", reply, StringComparison.Ordinal);
@@ -44,8 +43,7 @@ public sealed class HandshakeLimitTests
 
         using var tcp = await ConnectRawAsync(balancer, ct);
         var filler = _faker.Random.AlphaNumeric(MaxHeaderBytes / 2);
-        await SendAsync(tcp, $"GET / HTTP/1.1\r\nHost: {balancer.FrontendUri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            $"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Filler: {filler}\r\n\r\n", ct);
+        await SendAsync(tcp, UpgradeRequest(balancer, filler), ct);
         var reply = await ReadStatusLineAsync(tcp, ct);
 
         Assert.StartsWith("HTTP/1.1 101 ", reply, StringComparison.Ordinal);
@@ -82,6 +80,11 @@ public sealed class HandshakeLimitTests
         {
             Frontend = s.Frontend with { MaxHeaderBytes = MaxHeaderBytes, ReadTimeout = ReadTimeout },
         });
+
+    /// <summary>A valid upgrade request whose headers carry <paramref name="filler"/> to reach a chosen size.</summary>
+    private static string UpgradeRequest(TestBalancer balancer, string filler) =>
+        $"GET / HTTP/1.1\r\nHost: {balancer.FrontendUri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        $"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Filler: {filler}\r\n\r\n";
 
     private static async Task<TcpClient> ConnectRawAsync(TestBalancer balancer, CancellationToken ct)
     {
