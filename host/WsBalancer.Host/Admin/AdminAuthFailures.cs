@@ -1,15 +1,15 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Http;
 
 namespace WsBalancer.Host.Admin;
 
 /// <summary>
-/// Slows down guessing of the admin tokens: each remote address (an IPv6 address counts as its /64 network, which one
-/// host usually holds whole) may present <see cref="ServerSettings.AdminAuthFailureLimit"/> wrong tokens per window.
+/// Slows down guessing of the admin tokens: each remote address (an IPv6 address counts as its /64 network, see
+/// <see cref="RemoteAddressKey"/>) may present <see cref="ServerSettings.AdminAuthFailureLimit"/> wrong tokens per window.
 /// After that every admin request from it gets 429, even with the right token (otherwise a guess would still say
 /// whether it was right), until the window passes. The windows are fixed windows of a <see cref="PartitionedRateLimiter"/>,
 /// one partition per address, started by the address's first failure.
@@ -60,30 +60,6 @@ internal sealed class AdminAuthFailures : IAsyncDisposable
         }
     }
 
-    /// <summary>The partition of an address: IPv4 (also IPv4-mapped IPv6) per address, IPv6 per /64 network.</summary>
-    public static string KeyOf(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "unknown";
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out _);
-        bytes[8..].Clear();
-        return new IPAddress(bytes).ToString() + "/64";
-    }
-
     /// <summary>True when <paramref name="address"/> used up its wrong tokens; <paramref name="retryAfter"/> is then when to try again.</summary>
     public bool IsRefused(IPAddress? address, out TimeSpan retryAfter)
     {
@@ -93,7 +69,7 @@ internal sealed class AdminAuthFailures : IAsyncDisposable
             return false;
         }
 
-        var key = KeyOf(address);
+        var key = RemoteAddressKey.Of(address);
         lock (_gate)
         {
             if (!_tracked.ContainsKey(key))
@@ -122,7 +98,7 @@ internal sealed class AdminAuthFailures : IAsyncDisposable
             return;
         }
 
-        var key = Track(KeyOf(address));
+        var key = Track(RemoteAddressKey.Of(address));
         using var lease = _limiter.AttemptAcquire(key);
         if (lease.IsAcquired && _limiter.GetStatistics(key)?.CurrentAvailablePermits == 0)
         {
