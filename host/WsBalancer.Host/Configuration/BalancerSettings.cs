@@ -52,6 +52,18 @@ internal sealed record ServerSettings
     /// <summary>The admin listener. Default address <c>127.0.0.1:8081</c> (the ancestor bound every interface).</summary>
     public ListenerSettings Admin { get; init; } = new() { Address = ListenAddress.Parse("127.0.0.1:8081") };
 
+    /// <summary>
+    /// Most client sessions the frontend holds at once, dials in flight included (<c>server.frontend.max-sessions</c>);
+    /// one more gets 503. 0 means no limit. Default: 0.
+    /// </summary>
+    public int FrontendMaxSessions { get; init; }
+
+    /// <summary>
+    /// Most client sessions at once from one remote address, an IPv6 address counting as its /64 network
+    /// (<c>server.frontend.max-sessions-per-address</c>); one more gets 503. 0 means no limit. Default: 1000.
+    /// </summary>
+    public int FrontendMaxSessionsPerAddress { get; init; } = 1000;
+
     /// <summary>Client-leg receive buffer, in bytes. Default: 1024.</summary>
     public int ReadBufferSize { get; init; } = 1024;
 
@@ -131,7 +143,8 @@ internal sealed record ServerSettings
     // settings. Every property must be listed here; a test checks that none is missing.
     private bool PrintMembers(StringBuilder builder)
     {
-        builder.Append(CultureInfo.InvariantCulture, $"Frontend = {Frontend}, Admin = {Admin}, ReadBufferSize = {ReadBufferSize}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"Frontend = {Frontend}, Admin = {Admin}, FrontendMaxSessions = {FrontendMaxSessions}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"FrontendMaxSessionsPerAddress = {FrontendMaxSessionsPerAddress}, ReadBufferSize = {ReadBufferSize}, ");
         builder.Append(CultureInfo.InvariantCulture, $"WriteBufferSize = {WriteBufferSize}, TrustReceivedXff = {TrustReceivedXff}, ");
         builder.Append(CultureInfo.InvariantCulture, $"BlockHeaders = [{string.Join(", ", BlockHeaders)}], ReconnectHeader = {ReconnectHeader}, ");
         builder.Append(CultureInfo.InvariantCulture, $"EnableInstrumentation = {EnableInstrumentation}, LoggingLevel = {LoggingLevel}, ");

@@ -13,6 +13,8 @@ internal static class ConfigKey
     public const string BlockHeaders = "server:block-headers";
     public const string PassHeaders = "pass-headers";
     public const string AbnormalCloseCodes = "abnormal-close-codes";
+    public const string FrontendMaxSessions = "server:frontend:max-sessions";
+    public const string FrontendMaxSessionsPerAddress = "server:frontend:max-sessions-per-address";
     public const string DataDirectory = "server:data-dir";
     public const string AdminToken = "server:admin:token";
     public const string AdminReadToken = "server:admin:read-token";

@@ -30,6 +30,8 @@ internal static class SettingCatalog
             new("server:frontend:read-timeout", "FE_READ_TIMEOUT", GoDuration.Format(d.Frontend.ReadTimeout), "time allowed to receive the request headers"),
             new("server:frontend:write-timeout", "FE_WRITE_TIMEOUT", GoDuration.Format(d.Frontend.WriteTimeout), "longest single write to a client (YAML alias: wite-timeout)"),
             new("server:frontend:max-header-bytes", "FE_MAX_HDR_BYTES", Number(d.Frontend.MaxHeaderBytes), "largest request headers, bytes"),
+            new(ConfigKey.FrontendMaxSessions, "FE_MAX_SESSIONS", Number(d.FrontendMaxSessions), "most client sessions at once, dials included; one more gets 503 (0: no limit)"),
+            new(ConfigKey.FrontendMaxSessionsPerAddress, "FE_MAX_SESSIONS_PER_ADDR", Number(d.FrontendMaxSessionsPerAddress), "most client sessions at once from one address (IPv6: /64); one more gets 503 (0: no limit)"),
             new("server:admin:address", "ADM_ADDR", d.Admin.Address.ToString(), "admin API listener, host:port"),
             new("server:admin:read-timeout", "ADM_READ_TIMEOUT", GoDuration.Format(d.Admin.ReadTimeout), "time allowed to receive the request headers"),
             new("server:admin:write-timeout", "ADM_WRITE_TIMEOUT", GoDuration.Format(d.Admin.WriteTimeout), "longest response write (YAML alias: wite-timeout)"),

@@ -54,6 +54,8 @@ internal sealed class SettingsReader
         {
             Frontend = ReadListener("server:frontend", d.Frontend),
             Admin = ReadListener("server:admin", d.Admin),
+            FrontendMaxSessions = Integer(ConfigKey.FrontendMaxSessions, d.FrontendMaxSessions, 0, int.MaxValue),
+            FrontendMaxSessionsPerAddress = Integer(ConfigKey.FrontendMaxSessionsPerAddress, d.FrontendMaxSessionsPerAddress, 0, int.MaxValue),
             ReadBufferSize = (int)Size("server:read-buffer-size", d.ReadBufferSize, 1, MaxBufferBytes),
             WriteBufferSize = (int)Size("server:write-buffer-size", d.WriteBufferSize, 1, MaxBufferBytes),
             TrustReceivedXff = Boolean("server:trust-received-xff", d.TrustReceivedXff),

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
@@ -23,11 +24,19 @@ internal sealed class FrontendEndpoint
     private readonly SessionServices _services;
     private readonly ServerSettings _settings;
     private readonly WebSocketUpstream _upstream;
+    private readonly SessionAdmission _admission;
     private readonly ILogger _logger;
 
-    public FrontendEndpoint(FrontendState state, ServerSettings settings, SessionServices services, WebSocketUpstream upstream, ILogger<FrontendEndpoint> logger)
+    public FrontendEndpoint(
+        FrontendState state,
+        ServerSettings settings,
+        SessionServices services,
+        WebSocketUpstream upstream,
+        SessionAdmission admission,
+        ILogger<FrontendEndpoint> logger)
     {
         _upstream = upstream;
+        _admission = admission;
         _state = state;
         _settings = settings;
         _headers = new UpstreamHeaders(settings);
@@ -51,6 +60,22 @@ internal sealed class FrontendEndpoint
             return;
         }
 
+        if (_admission.TryAdmit(context.Connection.RemoteIpAddress, out var refusal) is not { } slot)
+        {
+            await RefuseAsync(context, refusal);
+            return;
+        }
+
+        // The slot is given back however the session ends: dial failed, upgrade failed, session over, or a throw.
+        using (slot)
+        {
+            await AdmittedAsync(context);
+        }
+    }
+
+    /// <summary>An admitted upgrade: dial, accept, run the session until it ends.</summary>
+    private async Task AdmittedAsync(HttpContext context)
+    {
         var request = context.Request;
         var requestUri = RequestUri(context);
         var headers = _headers.Build(request.Headers, context.Connection.RemoteIpAddress);
@@ -168,6 +193,16 @@ internal sealed class FrontendEndpoint
         }
 
         return null;
+    }
+
+    private async Task RefuseAsync(HttpContext context, SessionRefusal refusal)
+    {
+        var (limit, reason) = refusal == SessionRefusal.AddressLimit
+            ? (_admission.MaxSessionsPerAddress, "too many sessions from this address")
+            : (_admission.MaxSessions, "session limit reached");
+        FrontendLog.SessionRefused(_logger, RemoteAddress(context) ?? "unknown", refusal, limit);
+        _services.Metrics.FrontendRefused(refusal);
+        await FailAsync(context, StatusCodes.Status503ServiceUnavailable, $"{reason} (limit {limit.ToString(CultureInfo.InvariantCulture)})");
     }
 
     private async Task AcceptFailedAsync(HttpContext context, string sessionId, Exception ex, Func<Task> abandon)

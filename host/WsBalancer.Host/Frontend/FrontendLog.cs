@@ -28,4 +28,7 @@ internal static partial class FrontendLog
 
     [LoggerMessage(1008, LogLevel.Warning, "Pass-header {HeaderName} from backend {BackendId} was not sent to the client: it is not a valid response header value.")]
     public static partial void PassHeaderSkipped(ILogger logger, string headerName, string backendId);
+
+    [LoggerMessage(1009, LogLevel.Information, "Refused a session from {RemoteAddress}: {Refusal} (limit {Limit}).")]
+    public static partial void SessionRefused(ILogger logger, string remoteAddress, SessionRefusal refusal, int limit);
 }

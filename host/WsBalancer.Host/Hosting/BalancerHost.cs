@@ -149,6 +149,7 @@ internal sealed class BalancerHost : IAsyncDisposable
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Sessions"),
             sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
+        services.AddSingleton<SessionAdmission>();
         services.AddSingleton<FrontendEndpoint>();
         services.AddHostedService<SlowClientWatchdog>();
         configureServices?.Invoke(services);

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Prometheus;
 using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Frontend;
 using WsBalancer.Host.Upstream;
 
 namespace WsBalancer.Host.Metrics;
@@ -44,6 +45,8 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     private static readonly KeyValuePair<string, object?> Administrative = new("reason", "administrative");
     private static readonly KeyValuePair<string, object?> DroppedByNull = new("reason", "null");
     private static readonly KeyValuePair<string, object?> DroppedByError = new("reason", "error");
+    private static readonly KeyValuePair<string, object?> RefusedBySessionLimit = new("reason", "session_limit");
+    private static readonly KeyValuePair<string, object?> RefusedByAddressLimit = new("reason", "address_limit");
 
     private readonly bool _instrumentation;
     private readonly Counter<long> _newSession;
@@ -52,6 +55,7 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     private readonly Counter<long> _failovers;
     private readonly Counter<long> _dialFailures;
     private readonly Counter<long> _valveDropped;
+    private readonly Counter<long> _frontendRefused;
     private readonly Counter<long> _pluginLoads;
     private readonly Counter<long> _pluginLoadFailures;
     private readonly Counter<long> _pluginValveErrors;
@@ -79,6 +83,7 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
         _failovers = _meter.CreateCounter<long>("failovers_total", "{failover}", "Sessions moved off a backend.");
         _dialFailures = _meter.CreateCounter<long>("dial_failures_total", "{dial}", "Backend dials that did not give a connection.");
         _valveDropped = _meter.CreateCounter<long>("valve_dropped_messages_total", "{message}", "Messages dropped by a valve.");
+        _frontendRefused = _meter.CreateCounter<long>("frontend_refused_total", "{session}", "Client upgrades the frontend refused by a session limit, before any dial.");
         _meter.CreateObservableGauge("active_sessions", ObserveActive, "{session}", "Client sessions currently open.");
         _meter.CreateObservableGauge("pending_messages", ObservePendingMessages, "{message}", "Client messages waiting in pending queues.");
         _meter.CreateObservableGauge("backend_breaker_state", ObserveBreakerStates, null, "Circuit breaker per backend: 0 closed, 1 half-open, 2 open.");
@@ -130,6 +135,15 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     /// <summary>A valve dropped a message: it returned null, or it threw (<paramref name="error"/>).</summary>
     public void ValveDropped(string valve, bool error) =>
         _valveDropped.Add(1, new KeyValuePair<string, object?>("valve", valve), error ? DroppedByError : DroppedByNull);
+
+    /// <summary>The frontend refused a new session by <paramref name="refusal"/>'s limit.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="SessionRefusal.None"/>: nothing was refused.</exception>
+    public void FrontendRefused(SessionRefusal refusal) => _frontendRefused.Add(1, refusal switch
+    {
+        SessionRefusal.SessionLimit => RefusedBySessionLimit,
+        SessionRefusal.AddressLimit => RefusedByAddressLimit,
+        _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "not a refusal"),
+    });
 
     public void PluginLoaded(string plugin) => _pluginLoads.Add(1, new KeyValuePair<string, object?>("plugin", plugin));
 

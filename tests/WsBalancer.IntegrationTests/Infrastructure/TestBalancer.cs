@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Frontend;
 using WsBalancer.Host.Hosting;
 using WsBalancer.Host.Plugins;
 using WsBalancer.Host.Scripting;
@@ -32,6 +33,8 @@ public sealed class TestBalancer : IAsyncDisposable
     public Uri FrontendUri => _host.FrontendUri;
 
     internal SessionRegistry Sessions => _host.Services.GetRequiredService<SessionRegistry>();
+
+    internal SessionAdmission Admission => _host.Services.GetRequiredService<SessionAdmission>();
 
     internal PluginCatalog Plugins => _host.Services.GetRequiredService<PluginCatalog>();
 
