@@ -188,7 +188,24 @@ internal sealed class PipeBackendDialer
         }
 
         /// <summary>Drops the connection at once (no TLS close_notify, no FIN wait): pending reads and writes end.</summary>
+        /// <remarks>With a read pending (a leg always has one), the runtime closes abortively: a reset, which makes the peer's kernel drop what it had not read yet.</remarks>
         public void Abort() => _socket.Dispose();
+
+        /// <summary>
+        /// Ends our direction after everything written so far (a FIN, no close frame): the peer reads all of it,
+        /// then the connection's end. The read direction stays open, so the peer's own end can be awaited.
+        /// </summary>
+        public void ShutdownSend()
+        {
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Already gone: nothing was owed.
+            }
+        }
 
         public async ValueTask DisposeAsync()
         {
@@ -242,6 +259,9 @@ internal sealed class PipeBackendLeg : IAsyncDisposable
 
     /// <summary>Drops the TCP connection without a close handshake; pending reads and writes end.</summary>
     public void Abort() => _transport.Abort();
+
+    /// <summary>Sends a FIN after everything written (see <see cref="PipeBackendDialer.Transport.ShutdownSend"/>); the leg is still disposed later.</summary>
+    public void ShutdownSend() => _transport.ShutdownSend();
 
     /// <summary>Completes both pipes and closes the connection (idempotent).</summary>
     public ValueTask DisposeAsync() =>

@@ -59,6 +59,12 @@ internal sealed class RelayBackendLeg : IBackendConnection, IAsyncDisposable
     /// <summary>Drops the TCP connection at once: pending reads and writes on <see cref="Transport"/> end.</summary>
     public void Abort() => _leg.Abort();
 
+    /// <summary>
+    /// Ends a leg left inside a frame, where no close frame can follow: a FIN after what was written, so the backend
+    /// still reads every whole message it was sent (a reset would make its kernel drop them), then the connection's end.
+    /// </summary>
+    public void EndMidFrame() => _leg.ShutdownSend();
+
     /// <summary>Closes the connection and counts it out of its backend (once).</summary>
     public async ValueTask DisposeAsync()
     {

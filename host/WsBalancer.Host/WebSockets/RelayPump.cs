@@ -60,6 +60,7 @@ internal sealed class RelayPump
     private long _flushWaitingSince;
     private int _stopRequested;
     private int _abandonRequested;
+    private bool _outboundUnflushed; // abandoned with frames left in the outbound writer that must never go out
 
     public RelayPump(PipeReader inbound, PipeWriter outbound, RelayPumpOptions options, IRelayEvents events)
     {
@@ -77,7 +78,7 @@ internal sealed class RelayPump
     /// <summary>Whole messages flushed to the outbound leg so far.</summary>
     public long MessagesFlushed => Volatile.Read(ref _messagesFlushed);
 
-    private bool OutboundMidFrame => _inFrame && !_headerPending;
+    private bool OutboundMidFrame => (_inFrame && !_headerPending) || _outboundUnflushed;
 
     // Frames of the current message went out: the outbound leg cannot carry another message until its end.
     private bool OutboundMidMessage => OutboundMidFrame || _fragmentation.InMessage;
@@ -100,7 +101,9 @@ internal sealed class RelayPump
     /// cancelled; a flush in progress is not (cancelling it could leave part of a batch in the writer, or part of a
     /// frame on the wire, in front of the close that may follow): the owner drops the outbound connection when that
     /// flush never ends. With <see cref="RelayPumpOptions.HoldUntilFlushed"/>, nothing not yet confirmed is released,
-    /// so a successor pump on the same inbound reader starts from the first message that did not reach the socket.
+    /// so a successor pump on the same inbound reader starts from the first message that did not reach the socket;
+    /// and a batch being parsed when the request comes is not flushed at all (the outcome then says
+    /// <see cref="RelayOutcome.OutboundMidFrame"/>: what it left in the writer must never go out, nor can a close frame).
     /// </summary>
     public void Abandon()
     {
@@ -162,6 +165,16 @@ internal sealed class RelayPump
                 outcome = ProcessBatch(fresh, out consumed, out var batchWrote);
                 wrote |= batchWrote;
                 outcome ??= DrainOutbox(ref wrote);
+            }
+
+            if (_options.HoldUntilFlushed && Volatile.Read(ref _abandonRequested) != 0)
+            {
+                // Abandoned while this batch was parsed (the backend's close arrived meanwhile): none of it is
+                // flushed or released, so it goes to the successor instead of a backend known to be closing. What
+                // it left in the writer must never go out: the leg can only be dropped now.
+                _outboundUnflushed = wrote;
+                _inbound.AdvanceTo(buffer.Start, buffer.End);
+                return Ended(RelayEnd.Abandoned);
             }
 
             var leftover = !fresh.Slice(consumed).IsEmpty;
@@ -316,6 +329,11 @@ internal sealed class RelayPump
             {
                 outcome = new RelayOutcome(RelayEnd.Stopped, null, null, false);
                 break;
+            }
+
+            if (_options.HoldUntilFlushed && Volatile.Read(ref _abandonRequested) != 0)
+            {
+                break; // nothing more of this batch goes to a leg being given up (see RunAsync)
             }
 
             if (remaining.IsEmpty)

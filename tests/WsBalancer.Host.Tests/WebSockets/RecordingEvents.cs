@@ -15,6 +15,9 @@ internal sealed class RecordingEvents : IRelayEvents
 
     public Action<long>? AfterFlush { get; init; }
 
+    /// <summary>Called as each whole message is written to the outbound writer (before its batch is flushed).</summary>
+    public Action<long>? AfterMessageWritten { get; init; }
+
     /// <summary>Gets every event after this recorder (e.g. the <see cref="PongReplies"/> a session would use).</summary>
     public IRelayEvents? Next { get; set; }
 
@@ -48,8 +51,8 @@ internal sealed class RecordingEvents : IRelayEvents
         }
 
         Next?.OnMessageWritten(messagesWritten, outboundBytes);
+        AfterMessageWritten?.Invoke(messagesWritten);
     }
-
 
     public void OnPeerClose()
     {

@@ -20,7 +20,6 @@ internal sealed class ClientSideEvents(Func<ControlFrameOutbox?> clientOutbox) :
     {
     }
 
-
     public void OnPeerClose()
     {
     }
@@ -38,12 +37,22 @@ internal sealed class BackendSideEvents : IRelayEvents
 {
     private RelayPump? _writer;
     private long _pongs;
+    private int _peerClosed;
 
-    /// <summary>The pump that writes to this backend; set when it starts.</summary>
+    /// <summary>The pump that writes to this backend; set when it starts. One set after the backend's close is abandoned at once.</summary>
     public RelayPump? Writer
     {
         get => Volatile.Read(ref _writer);
-        set => Volatile.Write(ref _writer, value);
+        set
+        {
+            // Full fences on both sides (here and in OnPeerClose): whichever of the writer and the close comes
+            // second sees the other, so a close read before the writer started is not lost.
+            Interlocked.Exchange(ref _writer, value);
+            if (value is not null && Volatile.Read(ref _peerClosed) != 0)
+            {
+                value.Abandon();
+            }
+        }
     }
 
     public long Pongs => Interlocked.Read(ref _pongs);
@@ -56,10 +65,14 @@ internal sealed class BackendSideEvents : IRelayEvents
     {
     }
 
-
     // As on the message path: nothing more is written to a backend that is closing; what it has not taken stays
-    // on the client's pipe for the successor.
-    public void OnPeerClose() => Writer?.Abandon();
+    // on the client's pipe for the successor. The backend pump starts first, so the close can come before the
+    // writer exists (a backend that closes at once, with the client's first messages already waiting).
+    public void OnPeerClose()
+    {
+        Interlocked.Exchange(ref _peerClosed, 1);
+        Writer?.Abandon();
+    }
 
     public void OnFlushed(long messagesFlushed)
     {

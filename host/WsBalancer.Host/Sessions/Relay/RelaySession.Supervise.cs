@@ -309,10 +309,17 @@ internal sealed partial class RelaySession
         return _endReason ?? SessionEndReason.ClientGone;
     }
 
-    /// <summary>Closes a backend leg whose client → backend pump has ended: a close frame, unless the leg was left inside a frame (then dropped).</summary>
+    /// <summary>
+    /// Closes a backend leg whose client → backend pump has ended: a close frame, unless the leg was left inside a
+    /// frame (then ended with a FIN after what it was sent); a leg that does not take the close is dropped.
+    /// </summary>
     private async Task CloseBackendAsync(RelayBackendLeg leg, bool midFrame, int code, string? reason)
     {
-        if (midFrame || !await RelayFrames.TryCloseAsync(leg.Transport.Output, masked: true, code, reason, DrainTimeout))
+        if (midFrame)
+        {
+            leg.EndMidFrame();
+        }
+        else if (!await RelayFrames.TryCloseAsync(leg.Transport.Output, masked: true, code, reason, DrainTimeout))
         {
             leg.Abort();
         }
