@@ -7,7 +7,7 @@ namespace WsBalancer.Host.Hosting;
 internal static partial class HostingLog
 {
     [LoggerMessage(1801, LogLevel.Warning, "Shutting down: refusing new sessions, draining {Sessions} live session(s) for up to {DrainTimeout}.")]
-    public static partial void Draining(ILogger logger, int sessions, TimeSpan drainTimeout);
+    public static partial void Draining(ILogger logger, int sessions, string drainTimeout);
 
     [LoggerMessage(1802, LogLevel.Warning, "Shutting down: drained; {Ended} session(s) ended by themselves, {Forced} closed with 1001.")]
     public static partial void Drained(ILogger logger, int ended, int forced);
@@ -16,7 +16,7 @@ internal static partial class HostingLog
     public static partial void Forcing(ILogger logger, string trigger, int forced);
 
     [LoggerMessage(1804, LogLevel.Warning, "Shutting down: {Left} session(s) still closing after {Waited}; stopping the servers cuts them.")]
-    public static partial void ClosingTooLong(ILogger logger, int left, TimeSpan waited);
+    public static partial void ClosingTooLong(ILogger logger, int left, string waited);
 
     [LoggerMessage(1805, LogLevel.Warning, "Stopped: both servers closed and the backend database flushed.")]
     public static partial void Stopped(ILogger logger);

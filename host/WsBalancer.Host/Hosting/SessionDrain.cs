@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Frontend;
 using WsBalancer.Host.Sessions;
 
@@ -6,7 +7,7 @@ namespace WsBalancer.Host.Hosting;
 
 /// <summary>
 /// The first part of a graceful shutdown: new sessions are refused (and <c>/ready</c> says so), live sessions get
-/// <see cref="Configuration.ServerSettings.DrainTimeout"/> to end by themselves, then the rest are closed with 1001.
+/// <see cref="ServerSettings.DrainTimeout"/> to end by themselves, then the rest are closed with 1001.
 /// </summary>
 internal sealed class SessionDrain
 {
@@ -34,7 +35,7 @@ internal sealed class SessionDrain
     {
         _frontend.BeginDraining();
         var live = _sessions.Count;
-        HostingLog.Draining(_logger, live, timeout);
+        HostingLog.Draining(_logger, live, GoDuration.Format(timeout));
 
         var trigger = await WaitForEmptyAsync(timeout, forced);
         var forcedCount = 0;
@@ -51,7 +52,7 @@ internal sealed class SessionDrain
 
             if (await WaitForEmptyAsync(closeBound, CancellationToken.None) is not null)
             {
-                HostingLog.ClosingTooLong(_logger, _sessions.Count, closeBound);
+                HostingLog.ClosingTooLong(_logger, _sessions.Count, GoDuration.Format(closeBound));
             }
         }
 
