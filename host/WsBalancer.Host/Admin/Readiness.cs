@@ -6,12 +6,18 @@ using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Admin;
 
-/// <summary><c>GET /ready</c>: the frontend takes sessions and at least one enabled backend has a closed circuit.</summary>
+/// <summary><c>GET /ready</c>: the balancer is not shutting down, the frontend takes sessions and at least one enabled backend has a closed circuit.</summary>
 internal static class Readiness
 {
     public static IResult Check(FrontendState frontend, PluginCatalog plugins)
     {
         var dialer = plugins.Current.Dialer;
+        if (frontend.Draining)
+        {
+            // First: a load balancer must stop sending clients here, whatever else is true.
+            return NotReady("shutting down");
+        }
+
         if (frontend.Paused)
         {
             return NotReady("frontend is paused");

@@ -107,6 +107,12 @@ internal sealed record ServerSettings
     public TimeSpan FailoverDrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// On SIGTERM or Ctrl+C, how long live sessions get to end by themselves before the rest are closed with 1001
+    /// (<c>server.drain-timeout</c>). 0 closes them at once. Default: 30 s.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Directory of the backend database (<c>wsbalancer.db</c>), or <see cref="InMemoryDataDirectory"/> for a database that
     /// lives only as long as the process. Default: <c>data</c>; the loader stores it resolved against the current directory.
     /// </summary>
@@ -150,7 +156,7 @@ internal sealed record ServerSettings
         builder.Append(CultureInfo.InvariantCulture, $"EnableInstrumentation = {EnableInstrumentation}, LoggingLevel = {LoggingLevel}, ");
         builder.Append(CultureInfo.InvariantCulture, $"Compression = {Compression}, FrameRelay = {FrameRelay}, MaxPendingMessages = {MaxPendingMessages}, ");
         builder.Append(CultureInfo.InvariantCulture, $"MaxPendingBytes = {MaxPendingBytes}, MaxMessageBytes = {MaxMessageBytes}, ");
-        builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DataDirectory = {DataDirectory}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DrainTimeout = {DrainTimeout}, DataDirectory = {DataDirectory}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminToken = {(AdminToken is null ? "" : SettingsReader.RedactedValue)}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminReadToken = {(AdminReadToken is null ? "" : SettingsReader.RedactedValue)}, AdminAllowInsecure = {AdminAllowInsecure}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminAuthFailureLimit = {AdminAuthFailureLimit}, AdminAuthFailureWindow = {AdminAuthFailureWindow}, ");

@@ -15,6 +15,7 @@ internal static class ConfigKey
     public const string AbnormalCloseCodes = "abnormal-close-codes";
     public const string FrontendMaxSessions = "server:frontend:max-sessions";
     public const string FrontendMaxSessionsPerAddress = "server:frontend:max-sessions-per-address";
+    public const string DrainTimeout = "server:drain-timeout";
     public const string DataDirectory = "server:data-dir";
     public const string AdminToken = "server:admin:token";
     public const string AdminReadToken = "server:admin:read-token";

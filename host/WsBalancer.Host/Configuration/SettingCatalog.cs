@@ -49,6 +49,7 @@ internal static class SettingCatalog
             new("server:max-pending-bytes", null, ByteSize.Describe(d.MaxPendingBytes), "client bytes held per session while it re-dials"),
             new("server:max-message-size", null, ByteSize.Describe(d.MaxMessageBytes), "largest single message, bytes (larger: close 1009)"),
             new("server:failover-drain-timeout", null, GoDuration.Format(d.FailoverDrainTimeout), "wait for the old backend's last replies on failover"),
+            new(ConfigKey.DrainTimeout, "DRAIN_TIMEOUT", GoDuration.Format(d.DrainTimeout), "on SIGTERM or Ctrl+C, time live sessions get to end before the rest are closed with 1001 (0: at once)"),
             new(ConfigKey.DataDirectory, "DATA_DIR", d.DataDirectory, $"backend database directory (also --data-dir); {ServerSettings.InMemoryDataDirectory} = in memory only"),
             new(ConfigKey.AdminToken, "ADM_TOKEN", "(none)", $"bearer token for the admin API: at least {SettingsReader.MinAdminTokenLength} characters, no whitespace"),
             new(ConfigKey.AdminReadToken, "ADM_READ_TOKEN", "(none)", "bearer token that may call every GET of the admin API and nothing else; needs server.admin.token"),

@@ -69,6 +69,7 @@ internal sealed class SettingsReader
             MaxPendingBytes = Size("server:max-pending-bytes", d.MaxPendingBytes, MinPendingBytes, long.MaxValue),
             MaxMessageBytes = (int)Size("server:max-message-size", d.MaxMessageBytes, 1, MaxMessageBytes),
             FailoverDrainTimeout = Duration("server:failover-drain-timeout", d.FailoverDrainTimeout, allowZero: true),
+            DrainTimeout = Duration(ConfigKey.DrainTimeout, d.DrainTimeout, allowZero: true),
             DataDirectory = DataDirectory(ConfigKey.DataDirectory, d.DataDirectory),
             AdminToken = AdminToken(ConfigKey.AdminToken),
             AdminReadToken = AdminReadToken(),

@@ -53,6 +53,13 @@ internal sealed class FrontendEndpoint
             return;
         }
 
+        if (_state.Draining)
+        {
+            FrontendLog.ShuttingDown(_logger);
+            await FailAsync(context, StatusCodes.Status503ServiceUnavailable, "balancer is shutting down");
+            return;
+        }
+
         if (_state.Paused)
         {
             FrontendLog.Paused(_logger);

@@ -31,4 +31,7 @@ internal static partial class FrontendLog
 
     [LoggerMessage(1009, LogLevel.Information, "Refused a session from {RemoteAddress}: {Refusal} (limit {Limit}).")]
     public static partial void SessionRefused(ILogger logger, string remoteAddress, SessionRefusal refusal, int limit);
+
+    [LoggerMessage(1010, LogLevel.Debug, "Refused a session: the balancer is shutting down.")]
+    public static partial void ShuttingDown(ILogger logger);
 }

@@ -104,6 +104,12 @@ internal sealed class BalancerHost : IAsyncDisposable
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new FrontendState(settings.Server.Frontend.Address));
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
+        services.AddSingleton(sp => new SessionDrain(
+            sp.GetRequiredService<FrontendState>(),
+            sp.GetRequiredService<SessionRegistry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Hosting")));
 
         // First, so the metrics valve is outermost: it sees client messages before, and backend messages after, every other valve.
         services.AddBalancerMetrics();
@@ -190,6 +196,7 @@ internal sealed class BalancerHost : IAsyncDisposable
             Listeners.Configure(kestrel, settings.Server.Admin);
             kestrel.Limits.MaxRequestBodySize = AdminApi.MaxBodyBytes;
         });
+        builder.Services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
         builder.Services.AddSingleton(core.GetRequiredService<SessionRegistry>());
         builder.Services.AddSingleton(core.GetRequiredService<FrontendState>());
         builder.Services.AddSingleton(core.GetRequiredService<PluginCatalog>());
@@ -241,8 +248,26 @@ internal sealed class BalancerHost : IAsyncDisposable
         await _frontend.StopAsync(cancellationToken);
     }
 
-    /// <summary>Completes when the frontend application is asked to stop (Ctrl+C, SIGTERM).</summary>
-    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _frontend.WaitForShutdownAsync(cancellationToken);
+    /// <summary>
+    /// The graceful shutdown (SIGTERM, Ctrl+C): drains the sessions (<see cref="SessionDrain"/>), stops both servers,
+    /// then closes the backend database, so the last line is written once the database is on disk.
+    /// </summary>
+    /// <param name="forced">Cancelled by a second signal: the remaining sessions are closed at once.</param>
+    public async Task ShutdownAsync(CancellationToken forced)
+    {
+        var server = Services.GetRequiredService<ServerSettings>();
+        await Services.GetRequiredService<SessionDrain>().RunAsync(server.DrainTimeout, ForcedCloseBound(server), forced);
+        await StopAsync(CancellationToken.None);
+        Services.GetRequiredService<BackendRegistry>().Dispose(); // again with the services: a second dispose does nothing
+        HostingLog.Stopped(Services.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Hosting"));
+    }
+
+    /// <summary>
+    /// The longest a forced close should take: a session closing waits at most the write timeout for its close to be
+    /// written, and the failover drain timeout twice (the backend's close, the client's answer).
+    /// </summary>
+    private static TimeSpan ForcedCloseBound(ServerSettings server) =>
+        server.Frontend.WriteTimeout + (2 * server.FailoverDrainTimeout) + TimeSpan.FromSeconds(1);
 
     public async ValueTask DisposeAsync()
     {

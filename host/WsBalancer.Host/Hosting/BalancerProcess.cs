@@ -5,7 +5,7 @@ using WsBalancer.Host.Storage;
 
 namespace WsBalancer.Host.Hosting;
 
-/// <summary>The balancer as a process: configuration, start, run until Ctrl+C or SIGTERM, exit code.</summary>
+/// <summary>The balancer as a process: configuration, start, run until Ctrl+C or SIGTERM, graceful shutdown, exit code.</summary>
 /// <remarks>Exit codes: 0 normal stop, 2 bad configuration or storage (one line naming the key or file), 1 failed to start.</remarks>
 internal static class BalancerProcess
 {
@@ -43,6 +43,8 @@ internal static class BalancerProcess
     private static async Task<int> RunAsync(BalancerSettings settings, Action<IServiceCollection>? configureServices)
     {
         settings = settings with { Plugins = settings.Plugins with { BundledDirectory = BundledPluginsDirectory } };
+        // Before anything starts: a signal during the start then shuts down right after it, in the same order.
+        using var signals = ShutdownSignals.Register();
         await using var demo = settings.Demo ? await DemoSetup.StartAsync(CancellationToken.None) : null;
         if (demo is not null)
         {
@@ -70,7 +72,8 @@ internal static class BalancerProcess
             }
 
             demo?.PrintWelcome(host, Console.Out);
-            await host.WaitForShutdownAsync(CancellationToken.None);
+            await signals.Requested;
+            await host.ShutdownAsync(signals.Forced);
         }
 
         return 0;

@@ -363,6 +363,11 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
 
                     if (command.Outcome is null)
                     {
+                        if (ReferenceEquals(command, SessionCommand.Shutdown))
+                        {
+                            await DeliverHeldForClientAsync();
+                        }
+
                         _endReason ??= command.EndReason;
                         await _client.CloseAsync(command.CloseCode, command.CloseReason);
                         return command.EndReason;

@@ -48,6 +48,12 @@ internal interface ILiveSession
     void EndForDeletedBackend();
 
     /// <summary>
+    /// Ends the session because the balancer is shutting down and the drain timeout passed: what is already held for
+    /// the client is delivered first, then the client gets 1001 "balancer shutting down" and the backend leg is closed.
+    /// </summary>
+    void EndForShutdown();
+
+    /// <summary>
     /// The watchdog's periodic look (see <see cref="SlowClientWatchdog"/>): drops the client when a write to it has
     /// waited longer than the write timeout, and does any other timed upkeep. True when the client was dropped.
     /// </summary>

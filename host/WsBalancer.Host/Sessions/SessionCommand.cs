@@ -8,6 +8,9 @@ internal sealed class SessionCommand
     /// <summary>The session's backend was deleted and no other could take it: 1011, as the seed contract says.</summary>
     public static readonly SessionCommand BackendDeleted = new(null, 1011, "backend deleted", SessionEndReason.BackendDeleted);
 
+    /// <summary>The balancer is shutting down and the drain timeout passed (or a second signal came): 1001.</summary>
+    public static readonly SessionCommand Shutdown = new(null, 1001, "balancer shutting down", SessionEndReason.ShuttingDown);
+
     private SessionCommand(TaskCompletionSource<FailoverResult>? outcome, int closeCode, string? closeReason, SessionEndReason endReason)
     {
         Outcome = outcome;

@@ -10,6 +10,7 @@ public sealed partial class HostProcess : IAsyncDisposable
     private readonly List<string> _stdout = [];
     private readonly List<string> _stderr = [];
     private readonly TaskCompletionSource<(Uri Frontend, Uri Admin)> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> _lineWaiters = [];
 
     private HostProcess(System.Diagnostics.Process process) => _process = process;
 
@@ -80,6 +81,35 @@ public sealed partial class HostProcess : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Sends a signal (<c>TERM</c>, <c>INT</c>) to this child, as a service manager stopping it would.</summary>
+    public async Task SignalAsync(string signal, CancellationToken cancellationToken)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using (var timeout = Timeouts.Linked(cancellationToken))
+        {
+            await kill.WaitForExitAsync(timeout.Token);
+        }
+
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Completes with the first standard output line that matches, one already printed included (bounded).</summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> match, CancellationToken cancellationToken)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_stdout)
+        {
+            if (_stdout.FirstOrDefault(match) is { } line)
+            {
+                return Task.FromResult(line);
+            }
+
+            _lineWaiters.Add((match, seen));
+        }
+
+        return seen.Task.WaitAsync(Timeouts.Default, cancellationToken);
+    }
+
     /// <summary>Waits for the "listening" line and returns the frontend and admin addresses it names.</summary>
     public Task<(Uri Frontend, Uri Admin)> WaitForListeningAsync(CancellationToken cancellationToken) =>
         _listening.Task.WaitAsync(Timeouts.Default, cancellationToken);
@@ -102,6 +132,11 @@ public sealed partial class HostProcess : IAsyncDisposable
         lock (_stdout)
         {
             _stdout.Add(line);
+            foreach (var waiter in _lineWaiters.Where(w => w.Match(line)).ToList())
+            {
+                _lineWaiters.Remove(waiter);
+                waiter.Seen.TrySetResult(line);
+            }
         }
 
         var match = ListeningLine().Match(line);
