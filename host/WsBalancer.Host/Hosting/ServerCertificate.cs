@@ -74,7 +74,7 @@ internal sealed class ServerCertificate : IDisposable
             // The first certificate of the file is the server's; the key must be its own.
             leaf = X509Certificate2.CreateFromPem(chainText, keyText);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException) // ArgumentException: the key is another certificate's
         {
             DisposeAll(chain);
             throw new CertificateLoadException(CertificateFilePart.Key, $"no unencrypted PEM private key matching the certificate ({ex.Message})", ex);
