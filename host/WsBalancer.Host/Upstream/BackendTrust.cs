@@ -70,10 +70,11 @@ internal sealed class BackendTrust
                 cancellationToken);
             return tls;
         }
-        catch (AuthenticationException ex) when (refusal is not null)
+        catch (AuthenticationException) when (refusal is not null)
         {
             await tls.DisposeAsync();
-            throw new AuthenticationException($"the backend's certificate is not trusted: {refusal}", ex);
+            // Not wrapped: the runtime's message only says that a callback refused, which the reason already implies.
+            throw new AuthenticationException($"the backend's certificate is not trusted: {refusal}");
         }
         catch
         {
