@@ -20,6 +20,12 @@ internal sealed record BalancerSettings
     /// <summary>Scripts folder and script limits.</summary>
     public ScriptSettings Scripts { get; init; } = new();
 
+    /// <summary>
+    /// PEM file of extra certificate authorities the built-in upstream trusts for wss:// backends
+    /// (<c>upstream.tls.ca-file</c>), beside the system trust store; null: the system trust store alone. Default: none.
+    /// </summary>
+    public string? BackendCaFile { get; init; }
+
     /// <summary>True with <c>--demo</c>: two in-process echo backends are started and used.</summary>
     public bool Demo { get; init; }
 }
@@ -38,6 +44,39 @@ internal sealed record ListenerSettings
 
     /// <summary>Largest total size of request headers, in bytes. Default: 524288.</summary>
     public int MaxHeaderBytes { get; init; } = 524_288;
+
+    /// <summary>The listener's certificate (<c>tls:</c> of the listener); null serves plain ws:// or http://. Default: none.</summary>
+    public ListenerTlsSettings? Tls { get; init; }
+}
+
+/// <summary>
+/// Where a listener's certificate comes from (<c>server.frontend.tls</c>, <c>server.admin.tls</c>): a PEM certificate
+/// chain and a PEM private key, or one PKCS#12 file. Exactly one of the two forms is set; the paths are absolute.
+/// </summary>
+internal sealed record ListenerTlsSettings
+{
+    /// <summary>PEM file: the server certificate first, then any intermediate certificates.</summary>
+    public string? CertificateFile { get; init; }
+
+    /// <summary>PEM file with the private key of <see cref="CertificateFile"/> (PKCS#8, RSA or EC; not encrypted).</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>PKCS#12 (.pfx/.p12) file with the certificate, its private key and any intermediates.</summary>
+    public string? PfxFile { get; init; }
+
+    /// <summary>Password of <see cref="PfxFile"/>; null when it has none.</summary>
+    public string? PfxPassword { get; init; }
+
+    /// <summary>The files the certificate is read from, to watch for a renewal.</summary>
+    public IReadOnlyList<string> Files => PfxFile is { } pfx ? [pfx] : [CertificateFile!, KeyFile!];
+
+    // Replaces the compiler's, which would print the PKCS#12 password wherever the settings are shown.
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"CertificateFile = {CertificateFile}, KeyFile = {KeyFile}, PfxFile = {PfxFile}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"PfxPassword = {(PfxPassword is null ? "" : SettingsReader.RedactedValue)}");
+        return true;
+    }
 }
 
 /// <summary>The <c>server:</c> section.</summary>

@@ -16,6 +16,13 @@ internal static class ConfigKey
     public const string FrontendMaxSessions = "server:frontend:max-sessions";
     public const string FrontendMaxSessionsPerAddress = "server:frontend:max-sessions-per-address";
     public const string DrainTimeout = "server:drain-timeout";
+    public const string FrontendTls = "server:frontend:tls";
+    public const string AdminTls = "server:admin:tls";
+    public const string TlsCertificateFile = "cert-file";
+    public const string TlsKeyFile = "key-file";
+    public const string TlsPfxFile = "pfx-file";
+    public const string TlsPfxPassword = "pfx-password";
+    public const string BackendCaFile = "upstream:tls:ca-file";
     public const string DataDirectory = "server:data-dir";
     public const string AdminToken = "server:admin:token";
     public const string AdminReadToken = "server:admin:read-token";

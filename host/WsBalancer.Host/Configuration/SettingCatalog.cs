@@ -32,10 +32,12 @@ internal static class SettingCatalog
             new("server:frontend:max-header-bytes", "FE_MAX_HDR_BYTES", Number(d.Frontend.MaxHeaderBytes), "largest request headers, bytes"),
             new(ConfigKey.FrontendMaxSessions, "FE_MAX_SESSIONS", Number(d.FrontendMaxSessions), "most client sessions at once, dials included; one more gets 503 (0: no limit)"),
             new(ConfigKey.FrontendMaxSessionsPerAddress, "FE_MAX_SESSIONS_PER_ADDR", Number(d.FrontendMaxSessionsPerAddress), "most client sessions at once from one address (IPv6: /64); one more gets 503 (0: no limit)"),
+            .. Tls(ConfigKey.FrontendTls, "FE", "the WebSocket listener (wss://)"),
             new("server:admin:address", "ADM_ADDR", d.Admin.Address.ToString(), "admin API listener, host:port"),
             new("server:admin:read-timeout", "ADM_READ_TIMEOUT", GoDuration.Format(d.Admin.ReadTimeout), "time allowed to receive the request headers"),
             new("server:admin:write-timeout", "ADM_WRITE_TIMEOUT", GoDuration.Format(d.Admin.WriteTimeout), "longest response write (YAML alias: wite-timeout)"),
             new("server:admin:max-header-bytes", "ADM_MAX_HDR_BYTES", Number(d.Admin.MaxHeaderBytes), "largest request headers, bytes"),
+            .. Tls(ConfigKey.AdminTls, "ADM", "the admin listener (https://)"),
             new("server:read-buffer-size", "FE_RB_SIZE", Number(d.ReadBufferSize), "client-leg receive chunk, bytes (rented per message)"),
             new("server:write-buffer-size", "FE_WB_SIZE", Number(d.WriteBufferSize), "accepted for compatibility; no effect"),
             new("server:trust-received-xff", "FE_TRUST_XFF", Bool(d.TrustReceivedXff), "append to a client's X-Forwarded-For (false: replace it)"),
@@ -58,6 +60,7 @@ internal static class SettingCatalog
             new(ConfigKey.AdminAuthFailureWindow, "ADM_AUTH_FAILURE_WINDOW", GoDuration.Format(d.AdminAuthFailureWindow), "window of auth-failure-limit, from the first failure (1s to 24h)"),
             new(ConfigKey.AdminAuthFailureAddresses, "ADM_AUTH_FAILURE_ADDRESSES", Number(d.AdminAuthFailureAddresses), "addresses (IPv6: /64) counted apart; beyond, new ones share one count"),
             new(ConfigKey.PluginsDirectory, "PLUGINS_DIR", p.Directory, "directory watched for plugin folders <Name>/<Name>.dll (also --plugins-dir)"),
+            new(ConfigKey.BackendCaFile, "BE_TLS_CA_FILE", "(system store)", "PEM file of CA certificates trusted for wss:// backends, beside the system store"),
             new(ConfigKey.Dialer, null, p.Dialer, "active dialer: websocket (built in) or <Plugin>/<TypeName>"),
             new(ConfigKey.PluginOrder, null, "(by name)", "plugin names in the order their valves and listeners run (list)"),
             new(ConfigKey.ScriptsDirectory, "SCRIPTS_DIR", s.Directory, "directory watched for script valves *.js (also --scripts-dir)"),
@@ -90,6 +93,14 @@ internal static class SettingCatalog
             new("write-buffer-size", "BE_WB_SIZE", Number(d.WriteBufferSize), "accepted for compatibility; no effect"),
         ];
     }
+
+    private static SettingDescriptor[] Tls(string section, string prefix, string listener) =>
+    [
+        new($"{section}:{ConfigKey.TlsCertificateFile}", $"{prefix}_TLS_CERT_FILE", "(none)", $"PEM certificate chain of {listener}; with key-file"),
+        new($"{section}:{ConfigKey.TlsKeyFile}", $"{prefix}_TLS_KEY_FILE", "(none)", "PEM private key of cert-file (unencrypted)"),
+        new($"{section}:{ConfigKey.TlsPfxFile}", $"{prefix}_TLS_PFX_FILE", "(none)", "PKCS#12 file instead of cert-file and key-file"),
+        new($"{section}:{ConfigKey.TlsPfxPassword}", $"{prefix}_TLS_PFX_PASSWORD", "(none)", "password of pfx-file"),
+    ];
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 

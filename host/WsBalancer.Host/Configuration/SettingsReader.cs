@@ -1,8 +1,10 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using WsBalancer.Host.Hosting;
 using WsBalancer.Host.Plugins;
 using WsBalancer.Host.Scripting;
+using WsBalancer.Host.Upstream;
 
 namespace WsBalancer.Host.Configuration;
 
@@ -52,8 +54,8 @@ internal sealed class SettingsReader
         var d = new ServerSettings();
         var server = new ServerSettings
         {
-            Frontend = ReadListener("server:frontend", d.Frontend),
-            Admin = ReadListener("server:admin", d.Admin),
+            Frontend = ReadListener("server:frontend", d.Frontend) with { Tls = ListenerTls(ConfigKey.FrontendTls) },
+            Admin = ReadListener("server:admin", d.Admin) with { Tls = ListenerTls(ConfigKey.AdminTls) },
             FrontendMaxSessions = Integer(ConfigKey.FrontendMaxSessions, d.FrontendMaxSessions, 0, int.MaxValue),
             FrontendMaxSessionsPerAddress = Integer(ConfigKey.FrontendMaxSessionsPerAddress, d.FrontendMaxSessionsPerAddress, 0, int.MaxValue),
             ReadBufferSize = (int)Size("server:read-buffer-size", d.ReadBufferSize, 1, MaxBufferBytes),
@@ -78,7 +80,95 @@ internal sealed class SettingsReader
             AdminAuthFailureWindow = AuthFailureWindow(ConfigKey.AdminAuthFailureWindow, d.AdminAuthFailureWindow),
             AdminAuthFailureAddresses = Integer(ConfigKey.AdminAuthFailureAddresses, d.AdminAuthFailureAddresses, 1, MaxAuthFailureAddresses),
         };
-        return new BalancerSettings { Server = server, Backends = ReadBackends(), Plugins = ReadPlugins(), Scripts = ReadScripts(server.MaxMessageBytes) };
+        return new BalancerSettings
+        {
+            Server = server,
+            Backends = ReadBackends(),
+            BackendCaFile = BackendCaFile(ConfigKey.BackendCaFile),
+            Plugins = ReadPlugins(),
+            Scripts = ReadScripts(server.MaxMessageBytes),
+        };
+    }
+
+    /// <summary>
+    /// A listener's certificate: cert-file with key-file, or pfx-file (with pfx-password when it has one). The files
+    /// are read once here, so that a certificate the listener could not use stops the start with the key that names it.
+    /// </summary>
+    private ListenerTlsSettings? ListenerTls(string section)
+    {
+        var certificateKey = $"{section}:{ConfigKey.TlsCertificateFile}";
+        var keyKey = $"{section}:{ConfigKey.TlsKeyFile}";
+        var pfxKey = $"{section}:{ConfigKey.TlsPfxFile}";
+        var passwordKey = $"{section}:{ConfigKey.TlsPfxPassword}";
+        var certificate = Raw(certificateKey);
+        var key = Raw(keyKey);
+        var pfx = Raw(pfxKey);
+
+        // Not trimmed: a password may begin or end with a space.
+        var password = _configuration[passwordKey] is { Length: > 0 } secret ? secret : null;
+        if (pfx is not null && (certificate ?? key) is not null)
+        {
+            throw Error(pfxKey, pfx, $"either a PKCS#12 file or {ConfigKey.ToDisplayPath(certificateKey)} with {ConfigKey.ToDisplayPath(keyKey)}, not both");
+        }
+
+        if (password is not null && pfx is null)
+        {
+            throw Error(passwordKey, RedactedValue, $"a password only together with {ConfigKey.ToDisplayPath(pfxKey)}");
+        }
+
+        if (pfx is null && certificate is null && key is null)
+        {
+            return null;
+        }
+
+        if (pfx is null && certificate is null)
+        {
+            throw Error(certificateKey, null, $"a PEM certificate chain file together with {ConfigKey.ToDisplayPath(keyKey)}");
+        }
+
+        if (pfx is null && key is null)
+        {
+            throw Error(keyKey, null, $"a PEM private key file together with {ConfigKey.ToDisplayPath(certificateKey)}");
+        }
+
+        var settings = pfx is not null
+            ? new ListenerTlsSettings { PfxFile = PathSetting(pfxKey, pfx, "a file path"), PfxPassword = password }
+            : new ListenerTlsSettings { CertificateFile = PathSetting(certificateKey, certificate!, "a file path"), KeyFile = PathSetting(keyKey, key!, "a file path") };
+        try
+        {
+            ServerCertificate.Load(settings).Dispose();
+        }
+        catch (CertificateLoadException ex)
+        {
+            throw ex.Part switch
+            {
+                CertificateFilePart.Certificate => Error(certificateKey, certificate, $"a PEM certificate chain file: {ex.Message}"),
+                CertificateFilePart.Key => Error(keyKey, key, $"the PEM private key of {ConfigKey.ToDisplayPath(certificateKey)}: {ex.Message}"),
+                _ => Error(pfxKey, pfx, $"a PKCS#12 file with a certificate and its private key: {ex.Message}"),
+            };
+        }
+
+        return settings;
+    }
+
+    private string? BackendCaFile(string key)
+    {
+        if (Raw(key) is not { } raw)
+        {
+            return null;
+        }
+
+        var path = PathSetting(key, raw, "a file path");
+        try
+        {
+            BackendTrust.FromCaFile(path);
+        }
+        catch (CertificateLoadException ex)
+        {
+            throw Error(key, raw, $"a PEM file of CA certificates: {ex.Message}");
+        }
+
+        return path;
     }
 
     private ListenerSettings ReadListener(string key, ListenerSettings defaults) => new()

@@ -26,12 +26,20 @@ internal sealed class BalancerHost : IAsyncDisposable
 {
     private readonly WebApplication _frontend;
     private readonly WebApplication _admin;
+    private readonly ListenerCertificates _certificates;
 
-    private BalancerHost(WebApplication frontend, WebApplication admin)
+    private BalancerHost(WebApplication frontend, WebApplication admin, ListenerCertificates certificates)
     {
         _frontend = frontend;
         _admin = admin;
+        _certificates = certificates;
     }
+
+    /// <summary>The frontend's certificate when it serves wss://, else null.</summary>
+    internal CertificateReloader? FrontendCertificates => _certificates.Frontend;
+
+    /// <summary>The admin listener's certificate when it serves https://, else null.</summary>
+    internal CertificateReloader? AdminCertificates => _certificates.Admin;
 
     public Uri FrontendUri { get; private set; } = null!;
 
@@ -57,21 +65,29 @@ internal sealed class BalancerHost : IAsyncDisposable
     public static async Task<BalancerHost> StartAsync(BalancerSettings settings, Action<IServiceCollection>? configureServices, CancellationToken cancellationToken)
     {
         AdminAccess.EnsureSafe(settings.Server);
-        var frontend = BuildFrontend(settings, configureServices);
+        var certificates = new ListenerCertificates();
+        WebApplication? frontend = null;
         try
         {
+            frontend = BuildFrontend(settings, certificates, configureServices);
             // Before listening: a configured plugin dialer that does not load stops the start with its reason.
             frontend.Services.GetRequiredService<PluginCatalog>().Start();
             frontend.Services.GetRequiredService<ScriptLibrary>().Start();
+            certificates.Start(settings.Server, frontend.Services.GetRequiredService<TimeProvider>(), frontend.Services.GetRequiredService<ILoggerFactory>());
         }
         catch
         {
-            await frontend.DisposeAsync();
+            if (frontend is not null)
+            {
+                await frontend.DisposeAsync();
+            }
+
+            certificates.Dispose();
             throw;
         }
 
-        var admin = BuildAdmin(settings, frontend.Services);
-        var host = new BalancerHost(frontend, admin);
+        var admin = BuildAdmin(settings, certificates, frontend.Services);
+        var host = new BalancerHost(frontend, admin, certificates);
         await frontend.StartAsync(cancellationToken);
         try
         {
@@ -80,21 +96,22 @@ internal sealed class BalancerHost : IAsyncDisposable
         catch
         {
             await frontend.StopAsync(CancellationToken.None);
+            certificates.Dispose();
             throw;
         }
 
-        host.FrontendUri = Listeners.BoundUri(frontend.Services.GetRequiredService<IServer>(), "ws");
-        host.AdminUri = Listeners.BoundUri(admin.Services.GetRequiredService<IServer>(), "http");
+        host.FrontendUri = Listeners.BoundUri(frontend.Services.GetRequiredService<IServer>(), Listeners.Scheme(settings.Server.Frontend, "ws"));
+        host.AdminUri = Listeners.BoundUri(admin.Services.GetRequiredService<IServer>(), Listeners.Scheme(settings.Server.Admin, "http"));
         return host;
     }
 
-    private static WebApplication BuildFrontend(BalancerSettings settings, Action<IServiceCollection>? configureServices)
+    private static WebApplication BuildFrontend(BalancerSettings settings, ListenerCertificates certificates, Action<IServiceCollection>? configureServices)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         ConfigureLogging(builder.Logging, settings.Server.LoggingLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            Listeners.Configure(kestrel, settings.Server.Frontend);
+            Listeners.Configure(kestrel, settings.Server.Frontend, certificates.RequireFrontend);
             kestrel.Limits.MaxRequestBufferSize = ClientReadBufferLimit(settings.Server);
         });
         builder.WebHost.UseSockets(sockets => sockets.MaxReadBufferSize = ClientReadBufferLimit(settings.Server));
@@ -123,6 +140,7 @@ internal sealed class BalancerHost : IAsyncDisposable
                 registry,
                 sp.GetRequiredService<BalancerMetrics>(),
                 settings.Server,
+                BackendTrust.FromCaFile(settings.BackendCaFile),
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<WebSocketUpstream>>());
         });
@@ -186,14 +204,14 @@ internal sealed class BalancerHost : IAsyncDisposable
         metrics.ObserveBreakers(() => upstream.Backends.Select(b => (b.Id, BalancerMetrics.BreakerValue(b.Breaker.State))));
     }
 
-    private static WebApplication BuildAdmin(BalancerSettings settings, IServiceProvider core)
+    private static WebApplication BuildAdmin(BalancerSettings settings, ListenerCertificates certificates, IServiceProvider core)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(core.GetRequiredService<ILoggerFactory>());
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            Listeners.Configure(kestrel, settings.Server.Admin);
+            Listeners.Configure(kestrel, settings.Server.Admin, certificates.RequireAdmin);
             kestrel.Limits.MaxRequestBodySize = AdminApi.MaxBodyBytes;
         });
         builder.Services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
@@ -274,5 +292,6 @@ internal sealed class BalancerHost : IAsyncDisposable
         await StopAsync(CancellationToken.None);
         await _admin.DisposeAsync();
         await _frontend.DisposeAsync();
+        _certificates.Dispose();
     }
 }

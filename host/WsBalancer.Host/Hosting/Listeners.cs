@@ -1,7 +1,11 @@
 using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using WsBalancer.Host.Configuration;
 
 namespace WsBalancer.Host.Hosting;
@@ -9,8 +13,16 @@ namespace WsBalancer.Host.Hosting;
 /// <summary>Binds a Kestrel server to one configured listener and reports where it actually listens.</summary>
 internal static class Listeners
 {
-    public static void Configure(KestrelServerOptions kestrel, ListenerSettings listener)
+    /// <summary>TLS 1.2 at the least: older versions have known weaknesses and no client needs them.</summary>
+    public const SslProtocols TlsProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+
+    /// <param name="certificates">
+    /// The listener's certificate, asked for at each TLS handshake when <see cref="ListenerSettings.Tls"/> is set (so
+    /// a listener configured for TLS never serves plain text, whenever Kestrel reads these options).
+    /// </param>
+    public static void Configure(KestrelServerOptions kestrel, ListenerSettings listener, Func<CertificateReloader> certificates)
     {
+        var tls = listener.Tls is not null;
         kestrel.AddServerHeader = false;
         kestrel.Limits.MaxRequestHeadersTotalSize = listener.MaxHeaderBytes;
         kestrel.Limits.RequestHeadersTimeout = listener.ReadTimeout;
@@ -18,13 +30,37 @@ internal static class Listeners
         {
             if (address.Equals(IPAddress.IPv6Any))
             {
-                kestrel.ListenAnyIP(listener.Address.Port); // dual mode, with an IPv4 fallback where IPv6 is off
+                kestrel.ListenAnyIP(listener.Address.Port, options => UseTls(options, tls, certificates)); // dual mode, with an IPv4 fallback where IPv6 is off
             }
             else
             {
-                kestrel.Listen(address, listener.Address.Port);
+                kestrel.Listen(address, listener.Address.Port, options => UseTls(options, tls, certificates));
             }
         }
+    }
+
+    /// <summary>The scheme a client uses for this listener: <paramref name="plain"/> (ws, http) or its TLS form (wss, https).</summary>
+    public static string Scheme(ListenerSettings listener, string plain) =>
+        listener.Tls is null ? plain : plain == "ws" ? "wss" : "https";
+
+    // Each handshake asks the reloader for the certificate of the moment, so a renewal reaches new connections at once
+    // and live ones keep theirs. The context, not a bare certificate (as a ServerCertificateSelector would return),
+    // so that the intermediates of the files are sent: a client that knows only the root can then build the chain.
+    private static void UseTls(ListenOptions options, bool tls, Func<CertificateReloader> certificates)
+    {
+        if (!tls)
+        {
+            return;
+        }
+
+        options.UseHttps(new TlsHandshakeCallbackOptions
+        {
+            OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = certificates().Current.Context,
+                EnabledSslProtocols = TlsProtocols,
+            }),
+        });
     }
 
     /// <summary>The first bound address as a URI a local client can connect to ([::] and 0.0.0.0 become loopback).</summary>

@@ -43,17 +43,17 @@ internal sealed class PipeBackendDialer
     // Reads of at least this much are asked for; a backend's small frames fit many to a block.
     private const int ReadBlockBytes = 4096;
 
-    private readonly RemoteCertificateValidationCallback? _certificateValidation;
+    private readonly BackendTrust _trust;
     private readonly TimeProvider _time;
 
-    /// <param name="certificateValidation">
-    /// For wss://: null (the default) validates the backend's certificate against the system's trust store and the
-    /// URL's host, as today's dial does.
+    /// <param name="trust">
+    /// For wss://: which certificate a backend may present; null (the default) is the system trust store alone, as
+    /// for the message path's dial.
     /// </param>
     /// <param name="time">Runs the handshake deadline; the system clock when null.</param>
-    public PipeBackendDialer(RemoteCertificateValidationCallback? certificateValidation = null, TimeProvider? time = null)
+    public PipeBackendDialer(BackendTrust? trust = null, TimeProvider? time = null)
     {
-        _certificateValidation = certificateValidation;
+        _trust = trust ?? BackendTrust.System;
         _time = time ?? TimeProvider.System;
     }
 
@@ -80,7 +80,7 @@ internal sealed class PipeBackendDialer
         {
             await socket.ConnectAsync(url.IdnHost, url.Port, deadline.Token);
             transport = url.Scheme == "wss"
-                ? await Transport.TlsAsync(socket, url.IdnHost, _certificateValidation, deadline.Token)
+                ? await Transport.TlsAsync(socket, url.IdnHost, _trust, deadline.Token)
                 : Transport.Plain(socket);
             await transport.Pipe.Output.WriteAsync(request.Bytes, deadline.Token);
             var response = await ReadReplyAsync(transport.Pipe.Input, deadline.Token);
@@ -169,23 +169,8 @@ internal sealed class PipeBackendDialer
 
         public static Transport Plain(Socket socket) => new(new NetworkStream(socket, ownsSocket: true), socket);
 
-        public static async Task<Transport> TlsAsync(Socket socket, string host, RemoteCertificateValidationCallback? validation, CancellationToken cancellationToken)
-        {
-            var tls = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
-            try
-            {
-                await tls.AuthenticateAsClientAsync(
-                    new SslClientAuthenticationOptions { TargetHost = host, RemoteCertificateValidationCallback = validation },
-                    cancellationToken);
-            }
-            catch
-            {
-                await tls.DisposeAsync();
-                throw;
-            }
-
-            return new Transport(tls, socket);
-        }
+        public static async Task<Transport> TlsAsync(Socket socket, string host, BackendTrust trust, CancellationToken cancellationToken) =>
+            new(await trust.AuthenticateAsync(new NetworkStream(socket, ownsSocket: true), host, cancellationToken), socket);
 
         /// <summary>Drops the connection at once (no TLS close_notify, no FIN wait): pending reads and writes end.</summary>
         /// <remarks>With a read pending (a leg always has one), the runtime closes abortively: a reset, which makes the peer's kernel drop what it had not read yet.</remarks>

@@ -23,7 +23,8 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
     private readonly int _maxMessageBytes;
     private readonly TimeSpan _closeTimeout;
     private readonly Lock _writeGate = new();
-    private readonly PipeBackendDialer _pipeDialer = new();
+    private readonly BackendTrust _trust;
+    private readonly PipeBackendDialer _pipeDialer;
     private ImmutableArray<UpstreamBackend> _backends = [];
     private ImmutableArray<UpstreamBackend> _rotation = [];
     private uint _cursor = uint.MaxValue;
@@ -34,9 +35,12 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
         IBackendStore? store,
         IUpstreamObserver? observer,
         ServerSettings server,
+        BackendTrust trust,
         TimeProvider time,
         ILogger<WebSocketUpstream> logger)
     {
+        _trust = trust;
+        _pipeDialer = new PipeBackendDialer(trust);
         _store = store;
         _observer = observer;
         _time = time;
@@ -144,7 +148,7 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
         HandshakeOutcome outcome;
         try
         {
-            outcome = await BackendHandshake.ConnectAsync(url, context.DestHeaders, backend.Settings.PingTime, handshake.Token);
+            outcome = await BackendHandshake.ConnectAsync(url, context.DestHeaders, backend.Settings.PingTime, _trust, handshake.Token);
         }
         catch (Exception ex) when (DialFailure(backend, ex, cancellationToken) is { } failure)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.WebSockets;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -24,15 +25,18 @@ public sealed class TestBackend : IAsyncDisposable
     private readonly SemaphoreSlim _connected = new(0);
     private int _port;
 
-    private TestBackend(WebApplication app, string name)
+    private readonly bool _tls;
+
+    private TestBackend(WebApplication app, string name, bool tls)
     {
         _app = app;
         Name = name;
+        _tls = tls;
     }
 
     public string Name { get; }
 
-    public Uri Url => new($"ws://127.0.0.1:{_port}");
+    public Uri Url => new($"{(_tls ? "wss" : "ws")}://127.0.0.1:{_port}");
 
     /// <summary>When set, the handshake is answered with this status instead of 101.</summary>
     public int? DeclineStatus { get; set; }
@@ -53,7 +57,8 @@ public sealed class TestBackend : IAsyncDisposable
 
     public IEnumerable<BackendConnection> OpenConnections => _connections.Where(c => !c.Ended.IsCompleted);
 
-    public static async Task<TestBackend> StartAsync(string name, CancellationToken cancellationToken, int port = 0)
+    /// <param name="certificate">When set, the backend serves wss:// with this certificate (it must name 127.0.0.1).</param>
+    public static async Task<TestBackend> StartAsync(string name, CancellationToken cancellationToken, int port = 0, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
@@ -63,9 +68,15 @@ public sealed class TestBackend : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
         }
 
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         var app = builder.Build();
-        var backend = new TestBackend(app, name);
+        var backend = new TestBackend(app, name, certificate is not null);
         app.UseWebSockets();
         app.Run(backend.HandleAsync);
         await app.StartAsync(cancellationToken);

@@ -32,6 +32,11 @@ public sealed class TestBalancer : IAsyncDisposable
 
     public Uri FrontendUri => _host.FrontendUri;
 
+    public Uri AdminUri => _host.AdminUri;
+
+    /// <summary>The frontend's certificate when it serves wss://.</summary>
+    internal CertificateReloader? FrontendCertificates => _host.FrontendCertificates;
+
     internal SessionRegistry Sessions => _host.Services.GetRequiredService<SessionRegistry>();
 
     internal SessionAdmission Admission => _host.Services.GetRequiredService<SessionAdmission>();
@@ -47,7 +52,8 @@ public sealed class TestBalancer : IAsyncDisposable
         Func<BackendSettings, BackendSettings>? backend = null,
         Action<IServiceCollection>? services = null,
         Func<PluginSettings, PluginSettings>? plugins = null,
-        Func<ScriptSettings, ScriptSettings>? scripts = null)
+        Func<ScriptSettings, ScriptSettings>? scripts = null,
+        Func<BalancerSettings, BalancerSettings>? settings = null)
     {
         var serverSettings = new ServerSettings
         {
@@ -59,7 +65,7 @@ public sealed class TestBalancer : IAsyncDisposable
         // No plugin folder unless a test gives one: a test must not pick up whatever lies in a shared directory.
         var pluginSettings = new PluginSettings { Directory = Path.Combine(Path.GetTempPath(), "wsbalancer-no-plugins", Guid.NewGuid().ToString("N")) };
         var scriptSettings = new ScriptSettings { Directory = Path.Combine(Path.GetTempPath(), "wsbalancer-no-scripts", Guid.NewGuid().ToString("N")) };
-        var settings = new BalancerSettings
+        var balancerSettings = new BalancerSettings
         {
             Plugins = plugins?.Invoke(pluginSettings) ?? pluginSettings,
             Scripts = scripts?.Invoke(scriptSettings) ?? scriptSettings,
@@ -72,7 +78,7 @@ public sealed class TestBalancer : IAsyncDisposable
         };
         var logFile = Environment.GetEnvironmentVariable("WSB_TEST_LOG_FILE");
         var host = await BalancerHost.StartAsync(
-            settings,
+            settings?.Invoke(balancerSettings) ?? balancerSettings,
             collection =>
             {
                 if (logFile is not null)

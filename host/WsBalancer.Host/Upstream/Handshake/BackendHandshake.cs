@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 
@@ -22,10 +21,17 @@ internal static class BackendHandshake
     private const int FirstReadBytes = 1024;
     private const int MaxReplyBytes = 64 * 1024;
 
+    /// <summary>Dials <paramref name="url"/>, a wss:// one trusting what the system trust store trusts.</summary>
+    public static Task<HandshakeOutcome> ConnectAsync(Uri url, IReadOnlyDictionary<string, string[]> headers, TimeSpan keepAlive, CancellationToken cancellationToken) =>
+        ConnectAsync(url, headers, keepAlive, BackendTrust.System, cancellationToken);
+
     /// <summary>Dials <paramref name="url"/>. Cancelling the token aborts whatever step is under way.</summary>
+    /// <param name="trust">Decides which certificate a wss:// backend may present.</param>
     /// <exception cref="HandshakeException">The backend answered, but not with an acceptable upgrade.</exception>
     /// <exception cref="SocketException">The TCP connection could not be made.</exception>
-    public static async Task<HandshakeOutcome> ConnectAsync(Uri url, IReadOnlyDictionary<string, string[]> headers, TimeSpan keepAlive, CancellationToken cancellationToken)
+    /// <exception cref="System.Security.Authentication.AuthenticationException">TLS failed (e.g. the certificate is not trusted).</exception>
+    public static async Task<HandshakeOutcome> ConnectAsync(
+        Uri url, IReadOnlyDictionary<string, string[]> headers, TimeSpan keepAlive, BackendTrust trust, CancellationToken cancellationToken)
     {
         var request = HandshakeRequest.Build(url, headers); // throws ArgumentException for a bad subprotocol: the client's fault
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -36,9 +42,11 @@ internal static class BackendHandshake
             stream = new NetworkStream(socket, ownsSocket: true);
             if (url.Scheme == "wss")
             {
-                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-                stream = tls;
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = url.IdnHost }, cancellationToken);
+                // A failed handshake disposes the TLS stream and the network stream under it; the catch below then
+                // disposes only the socket, which is harmless a second time.
+                var network = stream;
+                stream = null;
+                stream = await trust.AuthenticateAsync(network, url.IdnHost, cancellationToken);
             }
 
             await stream.WriteAsync(request.Bytes, cancellationToken);
