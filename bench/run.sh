@@ -295,7 +295,7 @@ start_target() { # name → sets TARGET_PID (empty for direct), TARGET_URL and T
         [[ $name == wsbalancer-script-json ]] && scripts=$JSON_SCRIPTS
       fi
       BE_URLS="ws://127.0.0.1:$PORT_A,ws://127.0.0.1:$PORT_B" FE_ADDR="127.0.0.1:$port" ADM_ADDR="127.0.0.1:$admin" \
-        DATA_DIR=":memory:" LOG_LEVEL=ERROR ENABLE_INST=$inst SCRIPTS_DIR="$scripts" \
+        DATA_DIR=":memory:" LOG_LEVEL=ERROR ENABLE_INST=$inst SCRIPTS_DIR="$scripts" FE_MAX_SESSIONS_PER_ADDR=0 \
         dotnet "$dll" "${args[@]}" >"$WORK/$name.log" 2>&1 &
       TARGET_PID=$!
       TARGET_ADMIN="http://127.0.0.1:$admin" ;;

@@ -44,6 +44,7 @@ public sealed class ManySessionsTests(BrowserFixture browser) : IDisposable
         [
             "--server:frontend:address=127.0.0.1:0",
             "--server:admin:address=127.0.0.1:0",
+            "--server:frontend:max-sessions-per-address=0", // every session comes from 127.0.0.1
             "--data-dir", ":memory:",
             "--plugins-dir", Directory.CreateDirectory(Path.Combine(_root, "plugins")).FullName,
             "--scripts-dir", Directory.CreateDirectory(Path.Combine(_root, "scripts")).FullName,

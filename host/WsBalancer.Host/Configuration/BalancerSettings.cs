@@ -129,9 +129,9 @@ internal sealed record ServerSettings
 
     /// <summary>
     /// Sessions that need no message content (no valve, script or compression) are relayed frame by frame instead of
-    /// message by message. Default: false (opt-in until failover on the relay keeps every message in every race).
+    /// message by message. Default: true.
     /// </summary>
-    public bool FrameRelay { get; init; }
+    public bool FrameRelay { get; init; } = true;
 
     /// <summary>Most client messages held for the backend while a session re-dials. Default: 1000.</summary>
     public int MaxPendingMessages { get; init; } = 1000;
