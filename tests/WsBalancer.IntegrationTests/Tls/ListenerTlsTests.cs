@@ -32,7 +32,7 @@ public sealed class ListenerTlsTests : IDisposable
         await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with
         {
             FrameRelay = frameRelay,
-            Frontend = s.Frontend with { Tls = new ListenerTlsSettings { CertificateFile = leaf.CertificateFile, KeyFile = leaf.KeyFile } },
+            Frontend = s.Frontend with { Tls = leaf.PemSettings },
         });
         string? presented = null;
 
@@ -84,7 +84,7 @@ public sealed class ListenerTlsTests : IDisposable
         await using var backend = await TestBackend.StartAsync("b1", ct);
         await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with
         {
-            Frontend = s.Frontend with { Tls = new ListenerTlsSettings { CertificateFile = leaf.CertificateFile, KeyFile = leaf.KeyFile } },
+            Frontend = s.Frontend with { Tls = leaf.PemSettings },
         });
 
         using var stranger = new ClientWebSocket();
@@ -105,7 +105,7 @@ public sealed class ListenerTlsTests : IDisposable
         await using var backend = await TestBackend.StartAsync("b1", ct);
         await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with
         {
-            Admin = s.Admin with { Tls = new ListenerTlsSettings { CertificateFile = leaf.CertificateFile, KeyFile = leaf.KeyFile } },
+            Admin = s.Admin with { Tls = leaf.PemSettings },
         });
         using var admin = new HttpClient(_authority.HttpHandler()) { BaseAddress = balancer.AdminUri, Timeout = Timeouts.Default };
 
@@ -150,7 +150,7 @@ public sealed class ListenerTlsTests : IDisposable
         var leaf = _authority.IssueServer("frontend");
         return await TestBalancer.StartAsync([], cancellationToken, server: s => s with
         {
-            Frontend = s.Frontend with { Tls = new ListenerTlsSettings { CertificateFile = leaf.CertificateFile, KeyFile = leaf.KeyFile } },
+            Frontend = s.Frontend with { Tls = leaf.PemSettings },
         });
     }
 

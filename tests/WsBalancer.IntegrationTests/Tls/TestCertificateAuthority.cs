@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using WsBalancer.Host.Configuration;
 
 namespace WsBalancer.IntegrationTests.Tls;
 
@@ -11,6 +12,9 @@ namespace WsBalancer.IntegrationTests.Tls;
 internal sealed record IssuedCertificate(X509Certificate2 Certificate, string CertificateFile, string KeyFile)
 {
     public string Thumbprint => Certificate.Thumbprint;
+
+    /// <summary>A listener's TLS settings serving this certificate from its PEM files.</summary>
+    public ListenerTlsSettings PemSettings => new() { CertificateFile = CertificateFile, KeyFile = KeyFile };
 }
 
 /// <summary>
