@@ -102,14 +102,32 @@ internal sealed class RelayPump
     /// frame on the wire, in front of the close that may follow): the owner drops the outbound connection when that
     /// flush never ends. With <see cref="RelayPumpOptions.HoldUntilFlushed"/>, nothing not yet confirmed is released,
     /// so a successor pump on the same inbound reader starts from the first message that did not reach the socket;
-    /// and a batch being parsed when the request comes is not flushed at all (the outcome then says
-    /// <see cref="RelayOutcome.OutboundMidFrame"/>: what it left in the writer must never go out, nor can a close frame).
+    /// a frame it has begun to send is finished first (its message stays held unless that frame ended it;
+    /// <see cref="AbandonNow"/> does not wait), and a batch being parsed when the request comes is otherwise not
+    /// flushed at all (the outcome then says <see cref="RelayOutcome.OutboundMidFrame"/>: what it left in the writer
+    /// must never go out, nor can a close frame).
     /// </summary>
     public void Abandon()
     {
-        Volatile.Write(ref _abandonRequested, 1);
+        Interlocked.CompareExchange(ref _abandonRequested, 1, 0);
         _inbound.CancelPendingRead();
     }
+
+    /// <summary>
+    /// Like <see cref="Abandon"/>, without finishing a frame in progress: for a pump whose inbound peer does not
+    /// send the rest of that frame in time.
+    /// </summary>
+    public void AbandonNow()
+    {
+        Volatile.Write(ref _abandonRequested, 2);
+        _inbound.CancelPendingRead();
+    }
+
+    // HoldUntilFlushed: a frame whose first bytes are on the wire is finished before an abandon is honoured, so the
+    // leg is left between frames, where it can still take a close frame: a FIN (or a reset) instead would make many
+    // backends (Kestrel's among them) stop reading, and drop whole messages they had been sent. Its message stays
+    // held, and goes whole to the successor.
+    private bool MayFinishFrame(bool startedOnTheWire) => startedOnTheWire && _options.HoldUntilFlushed && Volatile.Read(ref _abandonRequested) == 1;
 
     /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp at which a flush that did not complete at once began; 0 when none waits.</summary>
     /// <remarks>Only a flush that the outbound transport holds back (its peer is not reading) shows here: the slow-client rule reads it.</remarks>
@@ -147,7 +165,8 @@ internal sealed class RelayPump
             }
 
             var buffer = read.Buffer;
-            if (Volatile.Read(ref _abandonRequested) != 0)
+            var frameOnTheWire = _inFrame && !_headerPending; // a frame this pump has begun to send
+            if (Volatile.Read(ref _abandonRequested) != 0 && !MayFinishFrame(frameOnTheWire))
             {
                 _inbound.AdvanceTo(buffer.Start, buffer.End);
                 return Ended(RelayEnd.Abandoned);
@@ -167,7 +186,7 @@ internal sealed class RelayPump
                 outcome ??= DrainOutbox(ref wrote);
             }
 
-            if (_options.HoldUntilFlushed && Volatile.Read(ref _abandonRequested) != 0)
+            if (_options.HoldUntilFlushed && Volatile.Read(ref _abandonRequested) != 0 && !MayFinishFrame(frameOnTheWire))
             {
                 // Abandoned while this batch was parsed (the backend's close arrived meanwhile): none of it is
                 // flushed or released, so it goes to the successor instead of a backend known to be closing. What
@@ -213,6 +232,11 @@ internal sealed class RelayPump
             if (outcome is { } end)
             {
                 return end;
+            }
+
+            if (MayFinishFrame(frameOnTheWire) && !OutboundMidFrame)
+            {
+                return Ended(RelayEnd.Abandoned); // the frame is finished and flushed; no frame after it was begun
             }
         }
     }

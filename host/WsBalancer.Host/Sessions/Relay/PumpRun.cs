@@ -54,6 +54,7 @@ internal sealed class PumpRun
     {
         if (!await EndsWithinAsync(_patience))
         {
+            Pump.AbandonNow(); // a frame it was finishing waits for bytes that do not come
             _abortOutbound();
         }
 
