@@ -81,22 +81,26 @@ public sealed class StallTimeoutTests
         var progress = new SendProgress();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var sending = StreamAsync(streaming, progress, stop.Token);
-        // Time passes by an event: an idle session closed by the (equally long) idle timeout, twice.
-        for (var i = 0; i < 2; i++)
+        var closing = streaming.ReceiveMessageAsync(ct); // would complete with any close the balancer sends
+        // Time passes by an event: idle sessions closed one after the other by the (equally long) idle timeout; four,
+        // so that even a close the relay sends only after its pump's patience (5 s) would have arrived.
+        for (var i = 0; i < 4; i++)
         {
             using var idle = await balancer.ConnectAsync($"/idle{i}", ct, o => o.KeepAliveInterval = TimeSpan.Zero);
             Assert.Equal("idle timeout", (await idle.ReceiveMessageAsync(ct)).CloseReason);
         }
 
-        Assert.Equal(WebSocketState.Open, streaming.State);
+        Assert.False(closing.IsCompleted, "the stalled session was closed");
         Assert.True(progress.Bytes < MostAccepted, $"the balancer accepted {progress.Bytes} bytes");
-        Assert.True(Stopwatch.GetElapsedTime(progress.LastCompleted) >= StallTimeout, "sends still completed: the backend was not stalled");
+        Assert.True(Stopwatch.GetElapsedTime(progress.LastCompleted) >= StallTimeout * 2, "sends still completed: the backend was not stalled");
         // Not ended: back-pressured, not dropped; and not idle either, while its backend has a write pending.
         var stalled = Assert.Single(balancer.Sessions.Sessions, s => s.BackendId == silent.Name);
+        // Only an end the session is told of ends it: nothing reads a client whose backend takes nothing.
+        stalled.Abort();
+        var close = await closing;
+        Assert.Equal((WebSocketCloseStatus.NormalClosure, "session aborted by the administrator"), (close.CloseStatus, close.CloseReason));
         await stop.CancelAsync();
         await sending;
-        // Only an end the session is told of ends it now: nothing reads a client whose backend takes nothing.
-        stalled.Abort();
         await balancer.WaitForSessionsAsync(0, ct);
     }
 
