@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
 
 namespace WsBalancer.Host.Sessions;
@@ -31,7 +32,7 @@ internal static class SessionTimeouts
     }
 
     /// <summary>Logs why the session is ended.</summary>
-    public static void Log(Microsoft.Extensions.Logging.ILogger logger, ServerSettings settings, string sessionId, string backendId, SessionCommand command)
+    public static void Log(ILogger logger, ServerSettings settings, string sessionId, string backendId, SessionCommand command)
     {
         if (ReferenceEquals(command, SessionCommand.BackendStalled))
         {

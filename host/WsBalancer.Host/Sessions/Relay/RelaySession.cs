@@ -244,9 +244,10 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
     {
         var up = Volatile.Read(ref _up);
         var lastActivity = Math.Max(Interlocked.Read(ref _activityBefore), Math.Max(down.Pump.LastActivity, up?.Pump.LastActivity ?? 0));
-        var flushSince = up?.Pump.FlushWaitingSince ?? 0;
-        var backendWriteSince = flushSince == 0 ? 0 : Environment.TickCount64 - (long)Stopwatch.GetElapsedTime(flushSince).TotalMilliseconds;
-        if (SessionTimeouts.Check(_settings, lastActivity, backendWriteSince, Environment.TickCount64) is { } command
+        var now = Environment.TickCount64;
+        var flushSince = up?.Pump.FlushWaitingSince ?? 0; // a Stopwatch stamp: brought onto the tick count
+        var backendWriteSince = flushSince == 0 ? 0 : now - (long)Stopwatch.GetElapsedTime(flushSince).TotalMilliseconds;
+        if (SessionTimeouts.Check(_settings, lastActivity, backendWriteSince, now) is { } command
             && Interlocked.Exchange(ref _timedOut, 1) == 0)
         {
             SessionTimeouts.Log(_logger, _settings, Id, BackendId, command);
