@@ -152,6 +152,19 @@ internal sealed record ServerSettings
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// A session on which nothing has gone either way for this long (no data message, no frame from the client) is
+    /// closed with 1000 "idle timeout" (<c>server.idle-timeout</c>). Zero turns it off. Default: off.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// A backend that has taken nothing of what the client sends for this long (its socket's window stays full) has
+    /// its leg dropped, and the client is closed with 1013 "backend stalled" (<c>server.stall-timeout</c>). Zero turns
+    /// it off: the client then stays back-pressured. Default: 60 s.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Directory of the backend database (<c>wsbalancer.db</c>), or <see cref="InMemoryDataDirectory"/> for a database that
     /// lives only as long as the process. Default: <c>data</c>; the loader stores it resolved against the current directory.
     /// </summary>
@@ -195,7 +208,7 @@ internal sealed record ServerSettings
         builder.Append(CultureInfo.InvariantCulture, $"EnableInstrumentation = {EnableInstrumentation}, LoggingLevel = {LoggingLevel}, ");
         builder.Append(CultureInfo.InvariantCulture, $"Compression = {Compression}, FrameRelay = {FrameRelay}, MaxPendingMessages = {MaxPendingMessages}, ");
         builder.Append(CultureInfo.InvariantCulture, $"MaxPendingBytes = {MaxPendingBytes}, MaxMessageBytes = {MaxMessageBytes}, ");
-        builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DrainTimeout = {DrainTimeout}, DataDirectory = {DataDirectory}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DrainTimeout = {DrainTimeout}, IdleTimeout = {IdleTimeout}, StallTimeout = {StallTimeout}, DataDirectory = {DataDirectory}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminToken = {(AdminToken is null ? "" : SettingsReader.RedactedValue)}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminReadToken = {(AdminReadToken is null ? "" : SettingsReader.RedactedValue)}, AdminAllowInsecure = {AdminAllowInsecure}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminAuthFailureLimit = {AdminAuthFailureLimit}, AdminAuthFailureWindow = {AdminAuthFailureWindow}, ");

@@ -16,6 +16,8 @@ internal static class ConfigKey
     public const string FrontendMaxSessions = "server:frontend:max-sessions";
     public const string FrontendMaxSessionsPerAddress = "server:frontend:max-sessions-per-address";
     public const string DrainTimeout = "server:drain-timeout";
+    public const string IdleTimeout = "server:idle-timeout";
+    public const string StallTimeout = "server:stall-timeout";
     public const string FrontendTls = "server:frontend:tls";
     public const string AdminTls = "server:admin:tls";
     public const string TlsCertificateFile = "cert-file";

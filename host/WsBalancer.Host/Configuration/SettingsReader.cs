@@ -72,6 +72,8 @@ internal sealed class SettingsReader
             MaxMessageBytes = (int)Size("server:max-message-size", d.MaxMessageBytes, 1, MaxMessageBytes),
             FailoverDrainTimeout = Duration("server:failover-drain-timeout", d.FailoverDrainTimeout, allowZero: true),
             DrainTimeout = Duration(ConfigKey.DrainTimeout, d.DrainTimeout, allowZero: true),
+            IdleTimeout = Duration(ConfigKey.IdleTimeout, d.IdleTimeout, allowZero: true),
+            StallTimeout = Duration(ConfigKey.StallTimeout, d.StallTimeout, allowZero: true),
             DataDirectory = DataDirectory(ConfigKey.DataDirectory, d.DataDirectory),
             AdminToken = AdminToken(ConfigKey.AdminToken),
             AdminReadToken = AdminReadToken(),

@@ -139,7 +139,7 @@ internal sealed class FrontendEndpoint
             session,
             socket,
             _settings.Frontend.WriteTimeout);
-        await session.RunAsync(client, context.RequestAborted);
+        await session.RunAsync(client, context.Features.Get<ClientReadActivity>(), context.RequestAborted);
     }
 
     /// <summary>The frame relay: dial, answer the upgrade on the connection's own pipes, relay until the session ends.</summary>

@@ -180,6 +180,11 @@ internal sealed class BalancerHost : IAsyncDisposable
 
         var app = builder.Build();
         ObserveGauges(app.Services);
+        if (settings.Server.IdleTimeout > TimeSpan.Zero)
+        {
+            app.Use(ClientReadActivity.WatchAsync); // only then: the stream it adds costs a call per read
+        }
+
         app.UseWebSockets();
         var endpoint = app.Services.GetRequiredService<FrontendEndpoint>();
         app.Run(endpoint.HandleAsync);

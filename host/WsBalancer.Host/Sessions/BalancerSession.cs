@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Frontend;
 using WsBalancer.Host.Plugins;
 using WsBalancer.Host.Scripting;
 using WsBalancer.Host.WebSockets;
@@ -41,6 +42,9 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
     private bool _ended;
     private bool _readerStopped;
     private int _attention; // 1 when a command or the end of the lifetime waits for the pump
+    private long _lastActivity; // tick count of the last message either way (the idle timeout)
+    private ClientReadActivity? _clientReads; // with an idle timeout: the client's last frame, its pings included
+    private int _timedOut; // 1 once the idle or stall timeout asked for the end
 
     /// <param name="lease">The plugin versions this session starts with, held until it ends.</param>
     public BalancerSession(string id, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, SessionServices services, PluginLease lease)
@@ -125,9 +129,12 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
     private IBackendDialer CurrentDialer => _services.Plugins.HoldCurrentDialer(_lease!);
 
     /// <summary>Runs the session over the accepted client until it ends; never throws.</summary>
-    public async Task RunAsync(ClientLeg client, CancellationToken requestAborted)
+    /// <param name="clientReads">When the idle timeout is on: when the client's connection last brought bytes.</param>
+    public async Task RunAsync(ClientLeg client, ClientReadActivity? clientReads, CancellationToken requestAborted)
     {
         _client = client;
+        _clientReads = clientReads;
+        _lastActivity = Environment.TickCount64;
         _lifetime = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, _services.Stopping);
         _lifetime.Token.UnsafeRegister(static state => ((BalancerSession)state!).RequestAttention(), this);
         _services.Registry.Add(this);
@@ -166,8 +173,14 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
     /// <summary>Drops the client when a write to it has taken longer than the write timeout; true when it did.</summary>
     public bool Tick(long now)
     {
-        if (_client is null || !_client.IsSendOverdue(now))
+        if (_client is null)
         {
+            return false;
+        }
+
+        if (!_client.IsSendOverdue(now))
+        {
+            CheckTimeouts();
             return false;
         }
 
@@ -175,6 +188,21 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
         _endReason ??= SessionEndReason.ClientTooSlow;
         _client.Abort();
         return true;
+    }
+
+    /// <summary>
+    /// The idle timeout (no message either way, no frame from the client) and the stall timeout (the client reader has
+    /// waited for room in the queue, which only the backend leg frees, all that time). Either posts its close once.
+    /// </summary>
+    private void CheckTimeouts()
+    {
+        var lastActivity = Math.Max(Volatile.Read(ref _lastActivity), _clientReads?.LastRead ?? 0);
+        if (SessionTimeouts.Check(_settings, lastActivity, _queue.WaitingForRoomSince, Environment.TickCount64) is { } command
+            && Interlocked.Exchange(ref _timedOut, 1) == 0)
+        {
+            SessionTimeouts.Log(_logger, _settings, Id, BackendId, command);
+            Post(command);
+        }
     }
 
     /// <summary>Ends the session: the client gets a normal close (1000) and the backend leg is closed.</summary>
@@ -266,6 +294,7 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
                 }
 
                 Interlocked.Increment(ref _messagesReceived);
+                Volatile.Write(ref _lastActivity, Environment.TickCount64);
                 var message = await _valves.BeforeTransmitAsync(received.Message!);
                 if (message is null)
                 {
@@ -369,7 +398,15 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
                         }
 
                         _endReason ??= command.EndReason;
-                        await _client.CloseAsync(command.CloseCode, command.CloseReason);
+                        var closing = _client.CloseAsync(command.CloseCode, command.CloseReason);
+                        if (command.DropsBackend)
+                        {
+                            // The client reader waits for room a stalled backend never frees: release it (the close is
+                            // marked sent by now, so what it holds is dropped) to read the client's answer to our close.
+                            _queue.BeginHolding();
+                        }
+
+                        await closing;
                         return command.EndReason;
                     }
 
@@ -472,6 +509,7 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
         {
             await _client.SendAsync(filtered);
             Interlocked.Increment(ref _messagesSent);
+            Volatile.Write(ref _lastActivity, Environment.TickCount64);
             return true;
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException)

@@ -34,6 +34,7 @@ internal sealed class PendingQueue
     private bool _completed;
     private LegReader? _waitingReader;
     private TaskCompletionSource? _spaceFreed;
+    private long _waitingForRoomSince;
 
     public PendingQueue(int maxMessages, long maxBytes)
     {
@@ -52,15 +53,29 @@ internal sealed class PendingQueue
             ? ValueTask.FromResult(outcome)
             : EnqueueAfterWaitAsync(message, wait!, cancellationToken);
 
+    /// <summary>
+    /// The <see cref="Environment.TickCount64"/> at which the client reader began waiting for room that is still not
+    /// freed; 0 when it does not wait. A wait this long means the backend leg took nothing: the stall timeout reads it.
+    /// </summary>
+    public long WaitingForRoomSince => Volatile.Read(ref _waitingForRoomSince);
+
     private async ValueTask<EnqueueOutcome> EnqueueAfterWaitAsync(WsMessage message, Task wait, CancellationToken cancellationToken)
     {
-        while (true)
+        Volatile.Write(ref _waitingForRoomSince, Environment.TickCount64);
+        try
         {
-            await wait.WaitAsync(cancellationToken);
-            if (TryEnqueue(message, out wait!) is { } outcome)
+            while (true)
             {
-                return outcome;
+                await wait.WaitAsync(cancellationToken);
+                if (TryEnqueue(message, out wait!) is { } outcome)
+                {
+                    return outcome;
+                }
             }
+        }
+        finally
+        {
+            Volatile.Write(ref _waitingForRoomSince, 0);
         }
     }
 

@@ -11,6 +11,15 @@ internal sealed class SessionCommand
     /// <summary>The balancer is shutting down and the drain timeout passed (or a second signal came): 1001.</summary>
     public static readonly SessionCommand Shutdown = new(null, 1001, "balancer shutting down", SessionEndReason.ShuttingDown);
 
+    /// <summary>Nothing went either way for <c>server.idle-timeout</c>: a normal close, both legs closed normally.</summary>
+    public static readonly SessionCommand IdleTimeout = new(null, 1000, "idle timeout", SessionEndReason.IdleTimeout);
+
+    /// <summary>
+    /// The backend took nothing the client sent for <c>server.stall-timeout</c>: 1013 (try again later), and the backend
+    /// leg is dropped rather than closed (it would not take a close frame either).
+    /// </summary>
+    public static readonly SessionCommand BackendStalled = new(null, 1013, "backend stalled", SessionEndReason.BackendStalled);
+
     private SessionCommand(TaskCompletionSource<FailoverResult>? outcome, int closeCode, string? closeReason, SessionEndReason endReason)
     {
         Outcome = outcome;
@@ -27,6 +36,9 @@ internal sealed class SessionCommand
     public string? CloseReason { get; }
 
     public SessionEndReason EndReason { get; }
+
+    /// <summary>The backend leg is dropped instead of closed: it takes nothing, a close frame included.</summary>
+    public bool DropsBackend => EndReason == SessionEndReason.BackendStalled;
 
     public static SessionCommand Failover() => new(new TaskCompletionSource<FailoverResult>(TaskCreationOptions.RunContinuationsAsynchronously), 0, null, default);
 

@@ -14,5 +14,7 @@ internal enum SessionEndReason
     BackendDeleted,
     ClosedByPlugin,
     ShuttingDown,
+    IdleTimeout,
+    BackendStalled,
     Failed,
 }

@@ -64,4 +64,10 @@ internal static partial class SessionsLog
 
     [LoggerMessage(1120, LogLevel.Information, "Session {SessionId} moved from backend {OldBackendId} to {BackendId}; client messages its socket had not taken go first.")]
     public static partial void RelayFailoverCompleted(ILogger logger, string sessionId, string oldBackendId, string backendId);
+
+    [LoggerMessage(1121, LogLevel.Debug, "Session {SessionId}: nothing went either way for {IdleTimeout}; closed with 1000 (idle timeout).")]
+    public static partial void IdleTimedOut(ILogger logger, string sessionId, TimeSpan idleTimeout);
+
+    [LoggerMessage(1122, LogLevel.Warning, "Session {SessionId}: backend {BackendId} took nothing the client sent for {StallTimeout}; its leg is dropped and the client closed with 1013.")]
+    public static partial void BackendStalled(ILogger logger, string sessionId, string backendId, TimeSpan stallTimeout);
 }

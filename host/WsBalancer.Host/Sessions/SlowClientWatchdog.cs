@@ -6,18 +6,19 @@ namespace WsBalancer.Host.Sessions;
 
 /// <summary>
 /// Enforces <c>server.frontend.write-timeout</c>: a client that has not taken a message within it is dropped, so a
-/// slow reader cannot hold its session's buffers (and, through back-pressure, its backend) forever.
+/// slow reader cannot hold its session's buffers (and, through back-pressure, its backend) forever. The same tick
+/// drives each session's other timed upkeep: keep-alive pings, the idle and stall timeouts (<see cref="SessionTimeouts"/>).
 /// </summary>
 /// <remarks>
 /// One timer for the whole process instead of a deadline armed per send: a per-send timer costs a timer-queue update
-/// and a token registration on every message. The check runs every quarter of the timeout (50 ms to 1 s), so a slow
-/// client is dropped between 1× and 1.25× the timeout.
+/// and a token registration on every message. The check runs every quarter of the shortest timeout (50 ms to 1 s), so a
+/// slow client is dropped between 1× and 1.25× the timeout.
 /// </remarks>
 internal sealed class SlowClientWatchdog(SessionRegistry sessions, ServerSettings settings, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var period = TimeSpan.FromTicks(Math.Clamp(settings.Frontend.WriteTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(1).Ticks));
+        var period = SessionTimeouts.SweepPeriod(settings);
         using var timer = new PeriodicTimer(period, time);
         try
         {

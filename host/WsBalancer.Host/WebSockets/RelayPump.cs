@@ -58,6 +58,7 @@ internal sealed class RelayPump
     private long _messagesAtBoundary; // messages written up to _boundary
     private long _messagesDelivered;
     private long _flushWaitingSince;
+    private long _lastActivity;
     private int _stopRequested;
     private int _abandonRequested;
     private bool _outboundUnflushed; // abandoned with frames left in the outbound writer that must never go out
@@ -134,6 +135,13 @@ internal sealed class RelayPump
     public long FlushWaitingSince => Volatile.Read(ref _flushWaitingSince);
 
     /// <summary>
+    /// The <see cref="Environment.TickCount64"/> of the last read that brought a data frame's bytes (with
+    /// <see cref="RelayPumpOptions.ControlFramesAreActivity"/>: any frame's bytes); 0 before the first. Written once per
+    /// read batch, so the idle timeout costs the hot path one store and no timer.
+    /// </summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
+
+    /// <summary>
     /// Whole messages delivered: with <see cref="RelayPumpOptions.HoldUntilFlushed"/>, those released after their
     /// flush completed; otherwise those flushed. A message replayed by a successor pump is counted by that one.
     /// </summary>
@@ -183,6 +191,11 @@ internal sealed class RelayPump
             {
                 outcome = ProcessBatch(fresh, out consumed, out var batchWrote);
                 wrote |= batchWrote;
+                if (batchWrote || (_options.ControlFramesAreActivity && !fresh.IsEmpty))
+                {
+                    Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                }
+
                 outcome ??= DrainOutbox(ref wrote);
             }
 

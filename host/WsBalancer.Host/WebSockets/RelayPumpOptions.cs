@@ -27,6 +27,13 @@ internal readonly record struct RelayPumpOptions(FrameRules Inbound, bool MaskOu
     /// </summary>
     public bool WholeMessages { get; init; }
 
+    /// <summary>
+    /// Every inbound byte counts as activity for the idle timeout (<see cref="RelayPump.LastActivity"/>), pings and pongs
+    /// included, not only data frames: for the client's leg, whose pings keep its session alive. A backend's control
+    /// frames are the keep-alive of its own leg (pongs answer the balancer's pings), so they do not count.
+    /// </summary>
+    public bool ControlFramesAreActivity { get; init; }
+
     /// <summary>Client → backend: masked in, re-keyed out.</summary>
     public static RelayPumpOptions ClientToBackend(long maxMessageBytes, bool perMessageDeflate = false) =>
         new(new FrameRules(RequireMask: true, perMessageDeflate), MaskOutbound: true, maxMessageBytes);

@@ -28,7 +28,7 @@ internal sealed partial class RelaySession
             {
                 if (command.Outcome is null)
                 {
-                    return await CloseClientAsync(command.CloseCode, command.CloseReason, command.EndReason, backendCode: 1000);
+                    return await CloseClientAsync(command.CloseCode, command.CloseReason, command.EndReason, backendCode: 1000, command.DropsBackend);
                 }
 
                 if (await MoveAsync(command.Outcome) is { } moveEnded)
@@ -243,9 +243,18 @@ internal sealed partial class RelaySession
     }
 
     /// <summary>An end the session chooses (admin abort, plugin close, backend deleted, shutdown): both legs closed, the client's answer awaited (bounded).</summary>
-    private async Task<SessionEndReason> CloseClientAsync(int code, string? reason, SessionEndReason endReason, int backendCode)
+    /// <param name="dropBackend">
+    /// The backend takes nothing (stalled): its leg is dropped first, which ends the flush stuck on it at once, instead
+    /// of a close frame it would not take either.
+    /// </param>
+    private async Task<SessionEndReason> CloseClientAsync(int code, string? reason, SessionEndReason endReason, int backendCode, bool dropBackend = false)
     {
         _endReason ??= endReason;
+        if (dropBackend)
+        {
+            _leg.Abort();
+        }
+
         var midFrame = _backendLeftMidFrame;
         if (_up is { } up)
         {
@@ -253,7 +262,11 @@ internal sealed partial class RelaySession
             Retire(up, up: true);
         }
 
-        await CloseBackendAsync(_leg, midFrame, backendCode, null);
+        if (!dropBackend)
+        {
+            await CloseBackendAsync(_leg, midFrame, backendCode, null);
+        }
+
         await SendClientCloseAsync(code, reason);
         await AwaitClientCloseAsync();
         return _endReason.Value;

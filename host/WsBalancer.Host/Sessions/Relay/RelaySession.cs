@@ -71,6 +71,8 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
     private BackendSideEvents? _pinged; // the leg (by its events) the last keep-alive ping went to
     private long _pongsAtPing;
     private long _lastClientKeepAlive;
+    private long _activityBefore; // tick count of the last activity seen by pumps that have ended (or the session's start)
+    private int _timedOut;        // 1 once the idle or stall timeout asked for the end
 
     public RelaySession(string id, Uri requestUri, IReadOnlyDictionary<string, string[]> headers, SessionServices services, WebSocketUpstream upstream, PluginLease lease)
     {
@@ -158,6 +160,7 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
         _lifetime = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, _services.Stopping);
         _lifetime.Token.UnsafeRegister(static state => ((RelaySession)state!).RequestAttention(), this);
         _lastBackendPing = _lastClientKeepAlive = Stopwatch.GetTimestamp();
+        _activityBefore = Environment.TickCount64;
         _services.Registry.Add(this);
         StartPair();
         SessionsLog.Started(_logger, Id, _leg.BackendId, RequestUri);
@@ -229,7 +232,27 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
         }
 
         KeepBackendAlive(now);
+        CheckTimeouts(down);
         return false;
+    }
+
+    /// <summary>
+    /// The idle timeout (nothing either way: no data frame, no frame from the client) and the stall timeout (a flush
+    /// to the backend that has not completed: its socket takes nothing). Either posts its close once.
+    /// </summary>
+    private void CheckTimeouts(PumpRun down)
+    {
+        var up = Volatile.Read(ref _up);
+        var lastActivity = Math.Max(Interlocked.Read(ref _activityBefore), Math.Max(down.Pump.LastActivity, up?.Pump.LastActivity ?? 0));
+        var now = Environment.TickCount64;
+        var flushSince = up?.Pump.FlushWaitingSince ?? 0; // a Stopwatch stamp: brought onto the tick count
+        var backendWriteSince = flushSince == 0 ? 0 : now - (long)Stopwatch.GetElapsedTime(flushSince).TotalMilliseconds;
+        if (SessionTimeouts.Check(_settings, lastActivity, backendWriteSince, now) is { } command
+            && Interlocked.Exchange(ref _timedOut, 1) == 0)
+        {
+            SessionTimeouts.Log(_logger, _settings, Id, BackendId, command);
+            Post(command);
+        }
     }
 
     private void KeepBackendAlive(long now)
@@ -288,7 +311,7 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
 
     private void StartUp()
     {
-        var options = RelayPumpOptions.ClientToBackend(_settings.MaxMessageBytes) with { HoldUntilFlushed = true };
+        var options = RelayPumpOptions.ClientToBackend(_settings.MaxMessageBytes) with { HoldUntilFlushed = true, ControlFramesAreActivity = true };
         var leg = _leg;
         var pump = new RelayPump(_clientPipe.Input, leg.Transport.Output, options, new ClientSideEvents(ClientOutbox));
         _backendEvents.Writer = pump;
@@ -305,6 +328,7 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
     /// <summary>A pump has ended: its messages join the session's totals.</summary>
     private void Retire(PumpRun run, bool up)
     {
+        RaiseActivityBefore(run.Pump.LastActivity);
         if (up)
         {
             Interlocked.Add(ref _receivedBefore, run.Pump.MessagesDelivered);
@@ -319,6 +343,22 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
         {
             Interlocked.Add(ref _sentBefore, run.Pump.MessagesDelivered);
             Volatile.Write(ref _down, null);
+        }
+    }
+
+    /// <summary>Keeps the latest activity of a pump that ends (the watchdog reads it concurrently: never lowered).</summary>
+    private void RaiseActivityBefore(long activity)
+    {
+        var seen = Interlocked.Read(ref _activityBefore);
+        while (activity > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _activityBefore, activity, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
         }
     }
 
