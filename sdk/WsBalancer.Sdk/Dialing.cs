@@ -1,6 +1,11 @@
 namespace WsBalancer.Sdk;
 
 /// <summary>Opens backend connections for sessions: on the first dial and on every failover.</summary>
+/// <remarks>
+/// The host calls the dialer from a thread-pool thread. With the host's inline I/O on (its default), code after an
+/// await on a socket may resume on one of the runtime's socket event threads, which serve many connections: never
+/// block there; move long or blocking work to the thread pool (for example with <c>Task.Run</c>).
+/// </remarks>
 public interface IBackendDialer
 {
     /// <summary>Opens a connection to a backend chosen by the dialer. The connection is not started.</summary>

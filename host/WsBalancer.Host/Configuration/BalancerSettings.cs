@@ -133,6 +133,13 @@ internal sealed record ServerSettings
     /// </summary>
     public bool FrameRelay { get; init; } = true;
 
+    /// <summary>
+    /// Socket completions run on the runtime's socket event threads, and the frontend's connections resume there
+    /// (no hand-off to the thread pool per read); the message path moves to the pool before valves, scripts and
+    /// dialers run. Read once at process start. Default: true.
+    /// </summary>
+    public bool InlineIo { get; init; } = true;
+
     /// <summary>Most client messages held for the backend while a session re-dials. Default: 1000.</summary>
     public int MaxPendingMessages { get; init; } = 1000;
 
@@ -206,7 +213,7 @@ internal sealed record ServerSettings
         builder.Append(CultureInfo.InvariantCulture, $"WriteBufferSize = {WriteBufferSize}, TrustReceivedXff = {TrustReceivedXff}, ");
         builder.Append(CultureInfo.InvariantCulture, $"BlockHeaders = [{string.Join(", ", BlockHeaders)}], ReconnectHeader = {ReconnectHeader}, ");
         builder.Append(CultureInfo.InvariantCulture, $"EnableInstrumentation = {EnableInstrumentation}, LoggingLevel = {LoggingLevel}, ");
-        builder.Append(CultureInfo.InvariantCulture, $"Compression = {Compression}, FrameRelay = {FrameRelay}, MaxPendingMessages = {MaxPendingMessages}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"Compression = {Compression}, FrameRelay = {FrameRelay}, InlineIo = {InlineIo}, MaxPendingMessages = {MaxPendingMessages}, ");
         builder.Append(CultureInfo.InvariantCulture, $"MaxPendingBytes = {MaxPendingBytes}, MaxMessageBytes = {MaxMessageBytes}, ");
         builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DrainTimeout = {DrainTimeout}, IdleTimeout = {IdleTimeout}, StallTimeout = {StallTimeout}, DataDirectory = {DataDirectory}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminToken = {(AdminToken is null ? "" : SettingsReader.RedactedValue)}, ");

@@ -47,6 +47,7 @@ internal static class SettingCatalog
             new("server:logging-level", "LOG_LEVEL", d.LoggingLevel, "TRACE, DEBUG, INFO, WARN, ERROR, FATAL, PANIC, NONE or a .NET level"),
             new("server:compression", null, Bool(d.Compression), "offer permessage-deflate to clients"),
             new("server:frame-relay", null, Bool(d.FrameRelay), "relay sessions without valves, scripts or compression frame by frame"),
+            new("server:inline-io", null, Bool(d.InlineIo), "run socket completions on the socket event threads (no thread-pool hand-off per read)"),
             new("server:max-pending-messages", null, Number(d.MaxPendingMessages), "client messages held per session while it re-dials"),
             new("server:max-pending-bytes", null, ByteSize.Describe(d.MaxPendingBytes), "client bytes held per session while it re-dials"),
             new("server:max-message-size", null, ByteSize.Describe(d.MaxMessageBytes), "largest single message, bytes (larger: close 1009)"),

@@ -67,6 +67,7 @@ internal sealed class SettingsReader
             LoggingLevel = LogLevelName("server:logging-level", d.LoggingLevel),
             Compression = Boolean("server:compression", d.Compression),
             FrameRelay = Boolean("server:frame-relay", d.FrameRelay),
+            InlineIo = Boolean("server:inline-io", d.InlineIo),
             MaxPendingMessages = Integer("server:max-pending-messages", d.MaxPendingMessages, 1, int.MaxValue),
             MaxPendingBytes = Size("server:max-pending-bytes", d.MaxPendingBytes, MinPendingBytes, long.MaxValue),
             MaxMessageBytes = (int)Size("server:max-message-size", d.MaxMessageBytes, 1, MaxMessageBytes),

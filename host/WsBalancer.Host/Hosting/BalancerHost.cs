@@ -114,7 +114,12 @@ internal sealed class BalancerHost : IAsyncDisposable
             Listeners.Configure(kestrel, settings.Server.Frontend, certificates.RequireFrontend);
             kestrel.Limits.MaxRequestBufferSize = ClientReadBufferLimit(settings.Server);
         });
-        builder.WebHost.UseSockets(sockets => sockets.MaxReadBufferSize = ClientReadBufferLimit(settings.Server));
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.MaxReadBufferSize = ClientReadBufferLimit(settings.Server);
+            // A client's bytes are handled on the thread that read them (see InlineIo); the message path leaves it.
+            sockets.UnsafePreferInlineScheduling = settings.Server.InlineIo;
+        });
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddSingleton(settings.Server);

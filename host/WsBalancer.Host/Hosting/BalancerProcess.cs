@@ -43,6 +43,11 @@ internal static class BalancerProcess
     private static async Task<int> RunAsync(BalancerSettings settings, Action<IServiceCollection>? configureServices)
     {
         settings = settings with { Plugins = settings.Plugins with { BundledDirectory = BundledPluginsDirectory } };
+        if (settings.Server.InlineIo)
+        {
+            InlineIo.Enable(); // before the first socket (the demo's backends included): the runtime reads it once
+        }
+
         // Before anything starts: a signal during the start then shuts down right after it, in the same order.
         using var signals = ShutdownSignals.Register();
         await using var demo = settings.Demo ? await DemoSetup.StartAsync(CancellationToken.None) : null;

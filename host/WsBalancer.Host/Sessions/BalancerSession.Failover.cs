@@ -1,3 +1,4 @@
+using WsBalancer.Host.Hosting;
 using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Sessions;
@@ -23,6 +24,7 @@ internal sealed partial class BalancerSession
         next.Reader.Replay(unsent);
         try
         {
+            await InlineIo.LeaveIoThread(); // a plugin dialer may block
             next.Connection = await CurrentDialer.DialUpstreamAsync(
                 next.CreateDialContext(RequestUri, ReconnectHeaders, old.Connection), _lifetime.Token);
         }
@@ -58,6 +60,7 @@ internal sealed partial class BalancerSession
         var next = new BackendLeg(_queue);
         try
         {
+            await InlineIo.LeaveIoThread(); // a plugin dialer may block
             next.Connection = await CurrentDialer.DialUpstreamAsync(
                 next.CreateDialContext(RequestUri, ReconnectHeaders, old.Connection), _lifetime.Token);
         }

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Frontend;
+using WsBalancer.Host.Hosting;
 using WsBalancer.Host.Plugins;
 using WsBalancer.Host.Scripting;
 using WsBalancer.Host.WebSockets;
@@ -101,6 +102,7 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
     {
         try
         {
+            await InlineIo.LeaveIoThread(); // a plugin dialer may block
             var connection = await _lease.Snapshot.Dialer.DialUpstreamAsync(_leg.CreateDialContext(RequestUri, _headers, null), cancellationToken);
             _leg.Connection = connection;
             return connection;
@@ -295,6 +297,7 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
 
                 Interlocked.Increment(ref _messagesReceived);
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                await InlineIo.LeaveIoThread(); // valves and scripts are not ours to run on a socket event thread
                 var message = await _valves.BeforeTransmitAsync(received.Message!);
                 if (message is null)
                 {
@@ -435,6 +438,7 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
             switch (message.Type)
             {
                 case WsMessageType.Text or WsMessageType.Binary:
+                    await InlineIo.LeaveIoThread(); // the backend leg's reader may have handed it over on an event thread
                     if (!await ForwardToClientAsync(message, _valves))
                     {
                         return _endReason ?? SessionEndReason.ClientGone;
@@ -624,6 +628,7 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
     /// <summary>After a failover: what the scripts' onFailover returns goes to the new backend before anything else.</summary>
     private async Task PrependFailoverMessagesAsync(BackendLeg next)
     {
+        await InlineIo.LeaveIoThread();
         if (_scripts is not null)
         {
             next.Reader.Prepend(await _scripts.OnFailoverAsync());

@@ -39,13 +39,13 @@ public sealed class BackendDeleteTests
         await using var balancer = await TestBalancer.StartAsync(backends, ct);
         var client = await balancer.ConnectAsync("/d", ct);
         await client.AssertEchoAsync("before", ct);
-        var original = Assert.Single(balancer.Sessions.Sessions).BackendId;
+        var original = (await balancer.SingleSessionAsync(ct)).BackendId;
 
         var deleted = await balancer.PostRawAsync($"/backend/delete/{original}", ct);
 
         Assert.Equal(AdminHttp.Success, deleted.Body);
         await client.AssertEchoAsync("after", ct);
         Assert.Equal(WebSocketState.Open, client.State);
-        Assert.NotEqual(original, Assert.Single(balancer.Sessions.Sessions).BackendId);
+        Assert.NotEqual(original, (await balancer.SingleSessionAsync(ct)).BackendId);
     }
 }

@@ -141,6 +141,21 @@ public sealed class TestBalancer : IAsyncDisposable
     }
 
     /// <summary>
+    /// The only session, once the balancer has registered it: a client can hold its 101 a moment before the balancer
+    /// goes on to register the session (with inline I/O the client's thread is woken by the 101's send itself).
+    /// </summary>
+    internal async Task<ILiveSession> SingleSessionAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = Timeouts.Linked(cancellationToken);
+        while (Sessions.Sessions.Count == 0)
+        {
+            await Task.Delay(5, timeout.Token); // no event for "registered": polled, bounded by the timeout
+        }
+
+        return Assert.Single(Sessions.Sessions);
+    }
+
+    /// <summary>
     /// Waits until the only session has completed <paramref name="count"/> failovers: the balancer, not just the
     /// backend, has the new leg (a backend accepts before the balancer has read its 101).
     /// </summary>

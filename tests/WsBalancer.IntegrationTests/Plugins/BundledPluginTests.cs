@@ -81,7 +81,7 @@ public sealed class BundledPluginTests : IDisposable
         {
             var client = await balancer.ConnectAsync("/orders?token=secret", ct);
             await client.AssertEchoAsync("one", ct);
-            sessionId = Assert.Single(balancer.Sessions.Sessions).Id;
+            sessionId = (await balancer.SingleSessionAsync(ct)).Id;
             Assert.Equal("""{"result":"success"}""", (await balancer.PostAsync($"/session/failover/{sessionId}", ct)).GetRawText());
             await client.AssertEchoAsync("two", ct);
             await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", ct);

@@ -61,7 +61,7 @@ public sealed class HttpBridgeHostingTests
         Assert.Equal(Enumerable.Repeat("rest-b", 10), served.Skip(10));
         Assert.Equal(messages.Skip(10), second.Answered); // the failed message was replayed to the new backend, once
         Assert.Equal("1", second.ReconnectHeaders[0]); // its dial probe said the session was resumed
-        Assert.Equal(1, Assert.Single(balancer.Sessions.Sessions).Reconnects);
+        Assert.Equal(1, (await balancer.SingleSessionAsync(ct)).Reconnects);
     }
 
     [Fact]

@@ -386,7 +386,7 @@ public sealed class ExampleScriptTests : IDisposable
         await using var second = await TestBackend.StartAsync("b2", ct);
         await using var balancer = await TestBalancer.StartAsync([first, second], ct, scripts: _scripts.Settings);
         var charger = await balancer.ConnectAsync(ChargerPath(), ct);
-        var (dying, surviving) = Assert.Single(balancer.Sessions.Sessions).BackendId == "b1" ? (first, second) : (second, first);
+        var (dying, surviving) = (await balancer.SingleSessionAsync(ct)).BackendId == "b1" ? (first, second) : (second, first);
         surviving.Echo = false; // the new central system answers as a real one would, below
         var boot = BootPayload();
         var bootCall = Call("BootNotification", boot);
@@ -430,7 +430,7 @@ public sealed class ExampleScriptTests : IDisposable
         await using var second = await TestBackend.StartAsync("b2", ct);
         await using var balancer = await TestBalancer.StartAsync([first, second], ct, scripts: _scripts.Settings);
         var charger = await balancer.ConnectAsync(ChargerPath(), ct);
-        var (dying, surviving) = Assert.Single(balancer.Sessions.Sessions).BackendId == "b1" ? (first, second) : (second, first);
+        var (dying, surviving) = (await balancer.SingleSessionAsync(ct)).BackendId == "b1" ? (first, second) : (second, first);
         var status = Call("StatusNotification", new JsonObject { ["connectorId"] = 1, ["errorCode"] = "NoError", ["status"] = "Available" });
         await charger.AssertEchoAsync(status, ct);
 

@@ -220,7 +220,7 @@ public sealed class ScriptValveTests : IDisposable
         await client.SendTextAsync("who", ct);
         var info = JsonDocument.Parse(await client.ReceiveTextAsync(ct)).RootElement;
 
-        Assert.Equal(Assert.Single(balancer.Sessions.Sessions).Id, info.GetProperty("id").GetString());
+        Assert.Equal((await balancer.SingleSessionAsync(ct)).Id, info.GetProperty("id").GetString());
         Assert.Equal("/ocpp/CP7?v=2", info.GetProperty("uri").GetString());
         Assert.Equal("/ocpp/CP7", info.GetProperty("path").GetString());
         Assert.Equal("v=2", info.GetProperty("query").GetString());
@@ -347,7 +347,7 @@ public sealed class ScriptValveTests : IDisposable
         await using var second = await TestBackend.StartAsync("b2", ct);
         await using var balancer = await TestBalancer.StartAsync([first, second], ct, scripts: _scripts.Settings);
         var client = await balancer.ConnectAsync("/ws", ct);
-        var backendOfSession = Assert.Single(balancer.Sessions.Sessions).BackendId;
+        var backendOfSession = (await balancer.SingleSessionAsync(ct)).BackendId;
         var (dying, surviving) = backendOfSession == "b1" ? (first, second) : (second, first);
         await client.AssertEchoAsync("login:alice", ct);
 

@@ -37,7 +37,7 @@ public sealed class IdleTimeoutTests
         // The check runs every quarter of the timeout: closed between 1× and 1.25×; the upper bound has slack for a loaded machine.
         Assert.InRange(elapsed, IdleTimeout - TimeSpan.FromMilliseconds(100), (IdleTimeout * 1.25) + TimeSpan.FromSeconds(2));
         await balancer.WaitForSessionsAsync(1, ct);
-        Assert.Equal("/bystander", Assert.Single(balancer.Sessions.Sessions).RequestTarget);
+        Assert.Equal("/bystander", (await balancer.SingleSessionAsync(ct)).RequestTarget);
         await bystander.AssertEchoAsync(_faker.Lorem.Sentence(), ct);
     }
 

@@ -43,7 +43,7 @@ public sealed class SlowClientTests
         }
         await Task.WhenAny(flood, Task.Delay(Timeouts.Default, ct));
 
-        Assert.Equal("/bystander", Assert.Single(balancer.Sessions.Sessions).RequestUri.PathAndQuery);
+        Assert.Equal("/bystander", (await balancer.SingleSessionAsync(ct)).RequestUri.PathAndQuery);
         await bystander.AssertEchoAsync("unharmed", ct);
     }
 }

@@ -36,7 +36,7 @@ public sealed class BackendTlsTests : IDisposable
         Assert.Equal(large, (await client.ReceiveMessageAsync(ct)).Data);
         Assert.Equal("wss", backend.Url.Scheme);
         Assert.Equal("/secure?q=1", Assert.Single(backend.Connections).Target);
-        Assert.Equal(frameRelay ? SessionPath.Relay : SessionPath.Message, Assert.Single(balancer.Sessions.Sessions).Path);
+        Assert.Equal(frameRelay ? SessionPath.Relay : SessionPath.Message, (await balancer.SingleSessionAsync(ct)).Path);
     }
 
     [Theory]

@@ -48,7 +48,7 @@ public sealed class ListenerTlsTests : IDisposable
         var large = _faker.Random.Bytes(200 * 1024); // several TLS records each way
         await client.SendBinaryAsync(large, ct);
         Assert.Equal(large, (await client.ReceiveMessageAsync(ct)).Data);
-        Assert.Equal(frameRelay ? SessionPath.Relay : SessionPath.Message, Assert.Single(balancer.Sessions.Sessions).Path);
+        Assert.Equal(frameRelay ? SessionPath.Relay : SessionPath.Message, (await balancer.SingleSessionAsync(ct)).Path);
         Assert.Equal("/tls", Assert.Single(backend.Connections).Target);
     }
 

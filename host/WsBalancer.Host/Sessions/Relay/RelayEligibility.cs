@@ -1,4 +1,5 @@
 using WsBalancer.Host.Configuration;
+using WsBalancer.Host.Metrics;
 using WsBalancer.Host.Plugins;
 using WsBalancer.Host.Scripting;
 using WsBalancer.Sdk;
@@ -21,10 +22,11 @@ internal static class RelayEligibility
             return false;
         }
 
-        // Built-in providers add valves only with instrumentation (checked above); any plugin's provider may add one.
+        // The metrics provider adds valves only with instrumentation (checked above); any other provider may add one:
+        // a plugin's, or one the embedding program registered in process (the benchmark's valve host does).
         foreach (var provider in snapshot.ValveProviders)
         {
-            if (provider.PluginName is not null)
+            if (provider.PluginName is not null || provider.Instance is not MetricsValveProvider)
             {
                 return false;
             }
