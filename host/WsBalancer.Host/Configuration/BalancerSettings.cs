@@ -149,6 +149,14 @@ internal sealed record ServerSettings
     /// <summary>Largest single message accepted from a client or backend, in bytes; larger ones close with 1009. Default: 4 MiB.</summary>
     public int MaxMessageBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes of messages all sessions together may hold (<c>server.buffer-budget</c>): client messages queued for a
+    /// backend, and the part of a message in progress the relay keeps for a replay. Over it, the sessions holding the
+    /// most are back-pressured first (see <see cref="Sessions.BufferBudget"/>). Default: a quarter of the memory the
+    /// process may use.
+    /// </summary>
+    public long BufferBudget { get; init; } = BufferBudgetText.OfMemory(BufferBudgetText.DefaultFraction);
+
     /// <summary>Longest an administrative failover waits for the old backend's last replies. Default: 5 s.</summary>
     public TimeSpan FailoverDrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -214,7 +222,7 @@ internal sealed record ServerSettings
         builder.Append(CultureInfo.InvariantCulture, $"BlockHeaders = [{string.Join(", ", BlockHeaders)}], ReconnectHeader = {ReconnectHeader}, ");
         builder.Append(CultureInfo.InvariantCulture, $"EnableInstrumentation = {EnableInstrumentation}, LoggingLevel = {LoggingLevel}, ");
         builder.Append(CultureInfo.InvariantCulture, $"Compression = {Compression}, FrameRelay = {FrameRelay}, InlineIo = {InlineIo}, MaxPendingMessages = {MaxPendingMessages}, ");
-        builder.Append(CultureInfo.InvariantCulture, $"MaxPendingBytes = {MaxPendingBytes}, MaxMessageBytes = {MaxMessageBytes}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"MaxPendingBytes = {MaxPendingBytes}, MaxMessageBytes = {MaxMessageBytes}, BufferBudget = {BufferBudget}, ");
         builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DrainTimeout = {DrainTimeout}, IdleTimeout = {IdleTimeout}, StallTimeout = {StallTimeout}, DataDirectory = {DataDirectory}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminToken = {(AdminToken is null ? "" : SettingsReader.RedactedValue)}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminReadToken = {(AdminReadToken is null ? "" : SettingsReader.RedactedValue)}, AdminAllowInsecure = {AdminAllowInsecure}, ");

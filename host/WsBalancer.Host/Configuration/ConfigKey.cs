@@ -18,6 +18,7 @@ internal static class ConfigKey
     public const string DrainTimeout = "server:drain-timeout";
     public const string IdleTimeout = "server:idle-timeout";
     public const string StallTimeout = "server:stall-timeout";
+    public const string BufferBudget = "server:buffer-budget";
     public const string FrontendTls = "server:frontend:tls";
     public const string AdminTls = "server:admin:tls";
     public const string TlsCertificateFile = "cert-file";

@@ -51,6 +51,7 @@ internal static class SettingCatalog
             new("server:max-pending-messages", null, Number(d.MaxPendingMessages), "client messages held per session while it re-dials"),
             new("server:max-pending-bytes", null, ByteSize.Describe(d.MaxPendingBytes), "client bytes held per session while it re-dials"),
             new("server:max-message-size", null, ByteSize.Describe(d.MaxMessageBytes), "largest single message, bytes (larger: close 1009)"),
+            new(ConfigKey.BufferBudget, "BUFFER_BUDGET", BufferBudgetText.DescribeDefault(), "message bytes all sessions may hold; over it the largest holders are back-pressured (bytes or a % of memory)"),
             new("server:failover-drain-timeout", null, GoDuration.Format(d.FailoverDrainTimeout), "wait for the old backend's last replies on failover"),
             new(ConfigKey.DrainTimeout, "DRAIN_TIMEOUT", GoDuration.Format(d.DrainTimeout), "on SIGTERM or Ctrl+C, time live sessions get to end before the rest are closed with 1001 (0: at once)"),
             new(ConfigKey.IdleTimeout, "IDLE_TIMEOUT", GoDuration.Format(d.IdleTimeout), "close a session with 1000 after this long with no message either way and no frame from the client (0: off)"),

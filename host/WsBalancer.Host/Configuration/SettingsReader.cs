@@ -71,6 +71,7 @@ internal sealed class SettingsReader
             MaxPendingMessages = Integer("server:max-pending-messages", d.MaxPendingMessages, 1, int.MaxValue),
             MaxPendingBytes = Size("server:max-pending-bytes", d.MaxPendingBytes, MinPendingBytes, long.MaxValue),
             MaxMessageBytes = (int)Size("server:max-message-size", d.MaxMessageBytes, 1, MaxMessageBytes),
+            BufferBudget = Budget(ConfigKey.BufferBudget, d.BufferBudget),
             FailoverDrainTimeout = Duration("server:failover-drain-timeout", d.FailoverDrainTimeout, allowZero: true),
             DrainTimeout = Duration(ConfigKey.DrainTimeout, d.DrainTimeout, allowZero: true),
             IdleTimeout = Duration(ConfigKey.IdleTimeout, d.IdleTimeout, allowZero: true),
@@ -436,6 +437,19 @@ internal sealed class SettingsReader
         }
 
         return value;
+    }
+
+    private long Budget(string key, long defaultValue)
+    {
+        var raw = Raw(key);
+        if (raw is null)
+        {
+            return defaultValue;
+        }
+
+        return BufferBudgetText.TryParse(raw, out var bytes)
+            ? bytes
+            : throw Error(key, raw, "a size in bytes of at least 1MiB (an integer, optionally with a unit: KiB, MiB, GiB, KB, MB, GB) or a percentage of the process's memory from 1% to 90%, such as 25%");
     }
 
     private int Integer(string key, int defaultValue, int min, int max)

@@ -126,6 +126,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new FrontendState(settings.Server.Frontend.Address));
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton(sp => new BufferBudget(settings.Server.BufferBudget, sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Sessions")));
         services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
         services.AddSingleton(sp => new SessionDrain(
             sp.GetRequiredService<FrontendState>(),
@@ -175,6 +176,7 @@ internal sealed class BalancerHost : IAsyncDisposable
             sp.GetRequiredService<ScriptFaultLog>(),
             sp.GetRequiredService<SessionRegistry>(),
             sp.GetRequiredService<BalancerMetrics>(),
+            sp.GetRequiredService<BufferBudget>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Sessions"),
             sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
@@ -211,6 +213,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         var upstream = services.GetRequiredService<WebSocketUpstream>();
         metrics.ObserveActiveSessions(() => sessions.Count);
         metrics.ObservePending(() => sessions.Sessions.Sum(s => (long)s.PendingMessages));
+        metrics.ObserveBufferBudget(services.GetRequiredService<BufferBudget>());
         metrics.ObserveBreakers(() => upstream.Backends.Select(b => (b.Id, BalancerMetrics.BreakerValue(b.Breaker.State))));
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Prometheus;
 using WsBalancer.Host.Configuration;
 using WsBalancer.Host.Frontend;
+using WsBalancer.Host.Sessions;
 using WsBalancer.Host.Upstream;
 
 namespace WsBalancer.Host.Metrics;
@@ -66,6 +67,7 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     private readonly ScriptMetrics _scripts;
     private Func<long>? _activeSessions;
     private Func<long>? _pendingMessages;
+    private BufferBudget? _budget;
     private Func<IEnumerable<(string Backend, int State)>>? _breakers;
 
     /// <param name="time">The clock of <see cref="RecentFailovers"/>; the system clock when not given.</param>
@@ -86,6 +88,10 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
         _frontendRefused = _meter.CreateCounter<long>("frontend_refused_total", "{session}", "Client upgrades the frontend refused by a session limit, before any dial.");
         _meter.CreateObservableGauge("active_sessions", ObserveActive, "{session}", "Client sessions currently open.");
         _meter.CreateObservableGauge("pending_messages", ObservePendingMessages, "{message}", "Client messages waiting in pending queues.");
+        _meter.CreateObservableGauge("buffered_bytes", () => Budget(b => b.Used), "By", "Message bytes sessions hold now, against server.buffer-budget.");
+        _meter.CreateObservableGauge("buffer_budget_bytes", () => Budget(b => b.Limit), "By", "server.buffer-budget: over it the largest holders are back-pressured.");
+        _meter.CreateObservableGauge("buffer_holding_sessions", () => Budget(b => b.Holders), "{session}", "Sessions holding message bytes now.");
+        _meter.CreateObservableCounter("buffer_budget_waits_total", () => Budget(b => b.Refusals), "{wait}", "Times a session was back-pressured by the buffer budget.");
         _meter.CreateObservableGauge("backend_breaker_state", ObserveBreakerStates, null, "Circuit breaker per backend: 0 closed, 1 half-open, 2 open.");
         _pluginLoads = _meter.CreateCounter<long>("plugin_loads_total", "{load}", "Plugin versions loaded.");
         _pluginLoadFailures = _meter.CreateCounter<long>("plugin_load_failures_total", "{load}", "Plugin versions that failed to load.");
@@ -172,6 +178,9 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     /// <summary>Reads the number of pending client messages (all sessions) at each scrape.</summary>
     public void ObservePending(Func<long> pendingMessages) => Volatile.Write(ref _pendingMessages, pendingMessages);
 
+    /// <summary>Reads the buffer budget's level at each scrape.</summary>
+    public void ObserveBufferBudget(BufferBudget budget) => Volatile.Write(ref _budget, budget);
+
     /// <summary>Reads the number of open client sessions at each scrape.</summary>
     // Observed rather than counted up and down: the session registry is the one truth (the admin API lists it),
     // and the adapter forgets a series idle past its expiry, which would restart an up-down count from zero.
@@ -181,6 +190,9 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
 
     private IEnumerable<Measurement<long>> ObserveActive() =>
         Volatile.Read(ref _activeSessions) is { } read ? [new Measurement<long>(read())] : [];
+
+    private IEnumerable<Measurement<long>> Budget(Func<BufferBudget, long> read) =>
+        Volatile.Read(ref _budget) is { } budget ? [new Measurement<long>(read(budget))] : [];
 
     private IEnumerable<Measurement<long>> ObservePendingMessages() =>
         Volatile.Read(ref _pendingMessages) is { } read ? [new Measurement<long>(read())] : [];

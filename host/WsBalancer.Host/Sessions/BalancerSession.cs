@@ -58,7 +58,7 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
         _settings = services.Settings;
         _logger = services.Logger;
         _headers = headers;
-        _queue = new PendingQueue(_settings.MaxPendingMessages, _settings.MaxPendingBytes);
+        _queue = new PendingQueue(_settings.MaxPendingMessages, _settings.MaxPendingBytes, new BufferAccount(services.Budget));
         _leg = new BackendLeg(_queue);
         StartedAt = services.Time.GetUtcNow();
     }

@@ -28,6 +28,7 @@ internal sealed class PendingQueue
     private readonly Queue<WsMessage> _items = new();
     private readonly int _maxMessages;
     private readonly long _maxBytes;
+    private readonly BufferAccount? _account;
     private int _count;
     private long _bytes;
     private bool _holding;
@@ -35,11 +36,14 @@ internal sealed class PendingQueue
     private LegReader? _waitingReader;
     private TaskCompletionSource? _spaceFreed;
     private long _waitingForRoomSince;
+    private long _takes; // client messages the backend legs took: a wait that sees it move was not stalled
 
-    public PendingQueue(int maxMessages, long maxBytes)
+    /// <param name="account">The session's share of the process's buffer budget; none: only this queue's own limits apply.</param>
+    public PendingQueue(int maxMessages, long maxBytes, BufferAccount? account = null)
     {
         _maxMessages = maxMessages;
         _maxBytes = maxBytes;
+        _account = account;
     }
 
     /// <summary>Client messages waiting (closure signals not counted).</summary>
@@ -49,28 +53,38 @@ internal sealed class PendingQueue
 
     /// <summary>Adds a client message, waiting for room in normal running, refusing it while holding.</summary>
     public ValueTask<EnqueueOutcome> EnqueueAsync(WsMessage message, CancellationToken cancellationToken) =>
-        TryEnqueue(message, out var wait) is { } outcome
+        TryEnqueue(message, out var wait, out var stalling) is { } outcome
             ? ValueTask.FromResult(outcome)
-            : EnqueueAfterWaitAsync(message, wait!, cancellationToken);
+            : EnqueueAfterWaitAsync(message, wait!, stalling, cancellationToken);
 
     /// <summary>
-    /// The <see cref="Environment.TickCount64"/> at which the client reader began waiting for room that is still not
-    /// freed; 0 when it does not wait. A wait this long means the backend leg took nothing: the stall timeout reads it.
+    /// The <see cref="Environment.TickCount64"/> since which the client reader waits with messages queued that the
+    /// backend leg does not take (for this queue's limits or the buffer budget); 0 when it does not wait so. A wait
+    /// this long means the backend leg took nothing: the stall timeout reads it.
     /// </summary>
     public long WaitingForRoomSince => Volatile.Read(ref _waitingForRoomSince);
 
-    private async ValueTask<EnqueueOutcome> EnqueueAfterWaitAsync(WsMessage message, Task wait, CancellationToken cancellationToken)
+    // The stall clock runs while the reader waits and this queue holds what its backend has not taken: for its own
+    // limits, or for the buffer budget with messages queued. A budget wait with the queue empty is not this backend's
+    // doing (other sessions hold the bytes), and a take by the backend restarts the clock.
+    private async ValueTask<EnqueueOutcome> EnqueueAfterWaitAsync(WsMessage message, Task wait, bool stalling, CancellationToken cancellationToken)
     {
-        Volatile.Write(ref _waitingForRoomSince, Environment.TickCount64);
+        var takes = Volatile.Read(ref _takes);
+        Volatile.Write(ref _waitingForRoomSince, stalling ? Environment.TickCount64 : 0);
         try
         {
             while (true)
             {
                 await wait.WaitAsync(cancellationToken);
-                if (TryEnqueue(message, out wait!) is { } outcome)
+                if (TryEnqueue(message, out wait!, out stalling) is { } outcome)
                 {
                     return outcome;
                 }
+
+                var takesNow = Volatile.Read(ref _takes);
+                var since = Volatile.Read(ref _waitingForRoomSince);
+                Volatile.Write(ref _waitingForRoomSince, !stalling ? 0 : since == 0 || takesNow != takes ? Environment.TickCount64 : since);
+                takes = takesNow;
             }
         }
         finally
@@ -80,23 +94,34 @@ internal sealed class PendingQueue
     }
 
     /// <summary>
-    /// Accepted or Overflow; null with <paramref name="wait"/> (completed when room is freed) when the message must
-    /// wait. A leg waiting for a message is woken after the lock is released.
+    /// Accepted or Overflow; null with <paramref name="wait"/> (completed when room may be there) when the message must
+    /// wait, <paramref name="stalling"/> saying whether it waits on messages the backend has not taken (this queue's
+    /// limits, or the buffer budget with messages queued). A leg waiting for a message is woken after the lock is released.
     /// </summary>
-    private EnqueueOutcome? TryEnqueue(WsMessage message, out Task? wait)
+    private EnqueueOutcome? TryEnqueue(WsMessage message, out Task? wait, out bool stalling)
     {
         LegReader? wake;
         lock (_gate)
         {
-            if (!Fits(message))
+            stalling = !Fits(message);
+            if (stalling)
             {
                 wait = _holding ? null : SpaceFreed();
                 return _holding ? EnqueueOutcome.Overflow : (EnqueueOutcome?)null;
             }
 
+            if (_account is { } account && WaitForBudget(account, message.Data.Length) is { } budgetWait)
+            {
+                // Back-pressure, even while re-dialing: the queue itself has room, so this is not an overflow.
+                wait = budgetWait;
+                stalling = _count > 0;
+                return null;
+            }
+
             wait = null;
             _count++;
             _bytes += message.Data.Length;
+            _account?.Add(message.Data.Length);
             _items.Enqueue(message);
             wake = TakeWaiter();
         }
@@ -137,6 +162,8 @@ internal sealed class PendingQueue
             {
                 _count--;
                 _bytes -= message.Data.Length;
+                _account?.Remove(message.Data.Length);
+                _takes++;
                 var waiter = _spaceFreed;
                 _spaceFreed = null;
                 waiter?.TrySetResult(); // continuations run asynchronously: never inside this lock
@@ -208,6 +235,7 @@ internal sealed class PendingQueue
         lock (_gate)
         {
             _completed = true;
+            _account?.Clear(); // what is left is never sent: the session is over
             wake = TakeWaiter();
         }
 
@@ -218,6 +246,25 @@ internal sealed class PendingQueue
     // limit) is never stuck forever.
     private bool Fits(WsMessage message) =>
         _count == 0 || (_count < _maxMessages && _bytes + message.Data.Length <= _maxBytes);
+
+    /// <summary>Null when the budget admits <paramref name="bytes"/> more; otherwise what to wait for (under the lock).</summary>
+    private Task? WaitForBudget(BufferAccount account, int bytes)
+    {
+        if (account.Admits(bytes))
+        {
+            return null;
+        }
+
+        // Taken before the second look, so that a release in between is not missed.
+        var room = account.Budget.Room();
+        if (account.Admits(bytes))
+        {
+            return null;
+        }
+
+        account.Budget.CountRefusal();
+        return Task.WhenAny(room, SpaceFreed()); // this session's own backend taking a message frees its share too
+    }
 
     private Task SpaceFreed()
     {

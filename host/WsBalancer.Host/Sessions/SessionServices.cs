@@ -8,7 +8,7 @@ namespace WsBalancer.Host.Sessions;
 
 /// <summary>
 /// What every session shares: settings, the plugin catalog (dialer, valve providers and listeners, each session holding
-/// the versions it started with), the registry.
+/// the versions it started with), the registry, the buffer budget.
 /// </summary>
 internal sealed record SessionServices(
     ServerSettings Settings,
@@ -18,6 +18,7 @@ internal sealed record SessionServices(
     ScriptFaultLog ScriptFaults,
     SessionRegistry Registry,
     BalancerMetrics Metrics,
+    BufferBudget Budget,
     TimeProvider Time,
     ILogger Logger,
     CancellationToken Stopping);

@@ -70,4 +70,7 @@ internal static partial class SessionsLog
 
     [LoggerMessage(1122, LogLevel.Warning, "Session {SessionId}: backend {BackendId} took nothing the client sent for {StallTimeout}; its leg is dropped and the client closed with 1013.")]
     public static partial void BackendStalled(ILogger logger, string sessionId, string backendId, TimeSpan stallTimeout);
+
+    [LoggerMessage(1130, LogLevel.Warning, "Buffer budget reached: sessions hold {UsedBytes} of {BudgetBytes} bytes (server.buffer-budget) across {Holders} sessions; the largest holders are back-pressured ({Waits} waits so far).")]
+    public static partial void BufferBudgetReached(ILogger logger, long usedBytes, long budgetBytes, int holders, long waits);
 }

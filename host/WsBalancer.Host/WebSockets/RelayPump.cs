@@ -147,6 +147,9 @@ internal sealed class RelayPump
     /// </summary>
     public long MessagesDelivered => Volatile.Read(ref _messagesDelivered);
 
+    /// <summary>Gives back what this pump counted against the buffer budget; call once it has ended.</summary>
+    public void ReleaseHoldings() => _options.Holdings?.Clear();
+
     /// <summary>Relays until the inbound peer closes or fails, a queued close is sent, a stop is honoured, or a transport ends. Call once.</summary>
     /// <remarks>
     /// <para>Cancellation propagates as <see cref="OperationCanceledException"/>; cancel only to tear the session down.</para>
@@ -240,6 +243,9 @@ internal sealed class RelayPump
             // Nothing more can be parsed from what is left (a partial header or control frame): examine it all,
             // so the next read waits for new bytes.
             _inbound.AdvanceTo(buffer.GetPosition(release - _released), buffer.End);
+            // What stays on the reader (a message held for a replay, or one not yet whole) counts towards the buffer
+            // budget; unchanged between batches (nothing kept, the usual case), it costs nothing.
+            _options.Holdings?.Set(buffer.Length - (release - _released));
             _released = release;
 
             if (outcome is { } end)

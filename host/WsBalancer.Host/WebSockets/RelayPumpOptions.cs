@@ -34,6 +34,13 @@ internal readonly record struct RelayPumpOptions(FrameRules Inbound, bool MaskOu
     /// </summary>
     public bool ControlFramesAreActivity { get; init; }
 
+    /// <summary>
+    /// Where the bytes this direction keeps on its inbound reader after a batch are counted (the process's buffer
+    /// budget): a message held for a replay, or one not yet whole. Counted, never waited for: what a relay holds is
+    /// the message in progress, which only reading the rest of it frees. One per direction: the pump sets it alone.
+    /// </summary>
+    public Sessions.BufferAccount? Holdings { get; init; }
+
     /// <summary>Client → backend: masked in, re-keyed out.</summary>
     public static RelayPumpOptions ClientToBackend(long maxMessageBytes, bool perMessageDeflate = false) =>
         new(new FrameRules(RequireMask: true, perMessageDeflate), MaskOutbound: true, maxMessageBytes);

@@ -45,6 +45,8 @@ public sealed class TestBalancer : IAsyncDisposable
 
     internal ScriptLibrary Scripts => _host.Services.GetRequiredService<ScriptLibrary>();
 
+    internal BufferBudget Budget => _host.Services.GetRequiredService<BufferBudget>();
+
     internal static async Task<TestBalancer> StartAsync(
         IEnumerable<TestBackend> backends,
         CancellationToken cancellationToken,
@@ -181,6 +183,15 @@ public sealed class TestBalancer : IAsyncDisposable
         }
     }
 
+    /// <summary>Every byte a session counted against the buffer budget is given back once it ended.</summary>
+    private async Task WaitForNothingBufferedAsync(CancellationToken cancellationToken)
+    {
+        while (Budget.Used != 0 || Budget.Holders != 0)
+        {
+            await Task.Delay(10, cancellationToken); // a pump gives its share back as it retires, after the registry empties
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var client in _clients)
@@ -194,6 +205,7 @@ public sealed class TestBalancer : IAsyncDisposable
             using var timeout = new CancellationTokenSource(Timeouts.Default);
             await Sessions.WaitUntilEmptyAsync(timeout.Token);
             await WaitForNoBackendConnectionsAsync(timeout.Token);
+            await WaitForNothingBufferedAsync(timeout.Token);
         }
         finally
         {

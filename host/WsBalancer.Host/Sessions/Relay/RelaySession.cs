@@ -311,7 +311,12 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
 
     private void StartUp()
     {
-        var options = RelayPumpOptions.ClientToBackend(_settings.MaxMessageBytes) with { HoldUntilFlushed = true, ControlFramesAreActivity = true };
+        var options = RelayPumpOptions.ClientToBackend(_settings.MaxMessageBytes) with
+        {
+            HoldUntilFlushed = true,
+            ControlFramesAreActivity = true,
+            Holdings = new BufferAccount(_services.Budget),
+        };
         var leg = _leg;
         var pump = new RelayPump(_clientPipe.Input, leg.Transport.Output, options, new ClientSideEvents(ClientOutbox));
         _backendEvents.Writer = pump;
@@ -320,7 +325,7 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
 
     private void StartDown()
     {
-        var options = RelayPumpOptions.BackendToClient(_settings.MaxMessageBytes) with { WholeMessages = true };
+        var options = RelayPumpOptions.BackendToClient(_settings.MaxMessageBytes) with { WholeMessages = true, Holdings = new BufferAccount(_services.Budget) };
         var pump = new RelayPump(_leg.Transport.Input, _clientPipe.Output, options, _backendEvents);
         Volatile.Write(ref _down, PumpRun.Start(pump, _abortClient, _settings.Frontend.WriteTimeout, _services.Time));
     }
@@ -329,6 +334,7 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
     private void Retire(PumpRun run, bool up)
     {
         RaiseActivityBefore(run.Pump.LastActivity);
+        run.Pump.ReleaseHoldings(); // a successor on the same reader counts what it finds there itself
         if (up)
         {
             Interlocked.Add(ref _receivedBefore, run.Pump.MessagesDelivered);
