@@ -188,8 +188,9 @@ public sealed class BackendDrainTests
     public async Task Delete_DrainingBackend_EndsTheDrain_SessionsMovedAsForAnyDelete()
     {
         var ct = TestContext.Current.CancellationToken;
+        var log = new AdminLogCapture();
         await using var backends = await TestBackends.StartAsync(2, ct);
-        await using var balancer = await TestBalancer.StartAsync(backends, ct);
+        await using var balancer = await TestBalancer.StartAsync(backends, ct, services: log.AddTo);
         var streams = await ConnectOnlyToAsync(balancer, "b1", ["b2"], 6, ct);
         Assert.Equal(AdminHttp.Success, (await balancer.PostRawAsync("/backend/drain/b1?rate=1", ct)).Body);
 
@@ -197,7 +198,27 @@ public sealed class BackendDrainTests
 
         Assert.All(balancer.Sessions.Sessions, s => Assert.Equal("b2", s.BackendId));
         Assert.Equal(HttpStatusCode.NotFound, (await balancer.PostRawAsync("/backend/undrain/b1", ct)).Status);
+        await WaitForLogAsync(log, 1219, ct); // stopped by the delete, not left to find the backend empty
+        Assert.Empty(log.WithEventId(1218));
         await NumberedStream.StopAllAsync(streams, ct);
+    }
+
+    [Fact]
+    public async Task Shutdown_WhileDraining_StopsTheDrain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var log = new AdminLogCapture();
+        await using var backends = await TestBackends.StartAsync(2, ct);
+        await using var balancer = await TestBalancer.StartAsync(backends, ct, services: log.AddTo);
+        await ConnectOnlyToAsync(balancer, "b1", ["b2"], 6, ct);
+        Assert.Equal(AdminHttp.Success, (await balancer.PostRawAsync("/backend/drain/b1?rate=0.5", ct)).Body);
+        await WaitForDrainAsync(balancer, "b1", d => d.GetProperty("moved").GetInt32() >= 1, ct);
+
+        await balancer.StopAsync(ct);
+
+        var stopped = await WaitForLogAsync(log, 1219, ct);
+        Assert.Contains("session(s) stay on it", stopped.Message, StringComparison.Ordinal);
+        Assert.Empty(log.WithEventId(1218));
     }
 
     [Theory]
@@ -301,6 +322,20 @@ public sealed class BackendDrainTests
             }
 
             await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    private static async Task<AdminLogLine> WaitForLogAsync(AdminLogCapture log, int eventId, CancellationToken ct)
+    {
+        using var timeout = Timeouts.Linked(ct);
+        while (true)
+        {
+            if (log.WithEventId(eventId).FirstOrDefault() is { } line)
+            {
+                return line;
+            }
+
+            await Task.Delay(10, timeout.Token); // the drain logs from its own loop: polled, bounded by the timeout
         }
     }
 
