@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using WsBalancer.Host.Frontend;
 using WsBalancer.Host.Plugins;
 using WsBalancer.Host.Sessions;
@@ -28,6 +29,7 @@ internal static class AdminApi
         }));
         app.MapGet("/stats", StatsEndpoint.Read);
         MapBackends(app);
+        MapDrains(app);
         MapSessions(app);
         MapFrontends(app);
     }
@@ -104,6 +106,38 @@ internal static class AdminApi
                 ? AdminReplies.Failed($"{failed} of {moved + failed} session(s) could not be moved", StatusCodes.Status502BadGateway)
                 : moved == 0 ? AdminReplies.NoActionRequired : AdminReplies.Success;
         });
+    }
+
+    /// <summary>Paced drains: only the built-in upstream can leave a backend out of its choice, so a plugin dialer gets 501.</summary>
+    private static void MapDrains(IEndpointRouteBuilder app)
+    {
+        MapAction(app, "/backend/drain/{id}", (string id, HttpContext context, PluginCatalog plugins, SessionRegistry sessions, ILoggerFactory loggers) =>
+        {
+            if (plugins.Current.Dialer is not WebSocketUpstream upstream)
+            {
+                return Task.FromResult(NotImplemented());
+            }
+
+            if (DrainRate.Parse(context.Request.Query, out var error) is not { } rate)
+            {
+                return Task.FromResult(AdminReplies.Failed(error!, StatusCodes.Status400BadRequest));
+            }
+
+            var outcome = upstream.Drain(id, rate, sessions);
+            if (outcome == DrainRequest.RateChanged)
+            {
+                AdminLog.DrainRateChanged(loggers.CreateLogger("WsBalancer.Host.Admin"), id, rate);
+            }
+
+            return Task.FromResult(outcome switch
+            {
+                DrainRequest.Unknown => AdminReplies.Failed($"unknown backend id '{id}'", StatusCodes.Status404NotFound),
+                DrainRequest.NothingToMove => AdminReplies.NoActionRequired,
+                _ => AdminReplies.Success,
+            });
+        });
+        MapAction(app, "/backend/undrain/{id}", (string id, PluginCatalog plugins) => Task.FromResult(
+            plugins.Current.Dialer is WebSocketUpstream upstream ? AdminReplies.From(upstream.Undrain(id), "backend", id) : NotImplemented()));
     }
 
     private static void MapSessions(IEndpointRouteBuilder app)

@@ -26,4 +26,7 @@ internal static partial class AdminLog
 
     [LoggerMessage(1707, LogLevel.Error, "Admin request {Method} {Path} failed unexpectedly.")]
     public static partial void RequestFailed(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(1708, LogLevel.Information, "Drain of backend {BackendId} now moves {Rate} session(s) per second.")]
+    public static partial void DrainRateChanged(ILogger logger, string backendId, double rate);
 }

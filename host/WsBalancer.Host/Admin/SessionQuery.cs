@@ -42,7 +42,8 @@ internal sealed record SessionQuery(string? Text, string? Backend, int Offset, i
         return error is null ? new SessionQuery(Blank(text), Blank(backend), offset, limit) : null;
     }
 
-    private static string? Single(IQueryCollection query, string name, ref string? error)
+    /// <summary>The one value of <paramref name="name"/>; null when absent, or (with <paramref name="error"/> set) when given twice.</summary>
+    internal static string? Single(IQueryCollection query, string name, ref string? error)
     {
         if (!query.TryGetValue(name, out var values))
         {

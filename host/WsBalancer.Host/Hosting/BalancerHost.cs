@@ -125,7 +125,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         services.AddSingleton(settings.Server);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new FrontendState(settings.Server.Frontend.Address));
-        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton(sp => new SessionRegistry(sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Sessions")));
         services.AddSingleton(sp => new BufferBudget(settings.Server.BufferBudget, sp.GetRequiredService<ILoggerFactory>().CreateLogger("WsBalancer.Host.Sessions")));
         services.AddSingleton<IHostLifetime, ProcessOwnedLifetime>();
         services.AddSingleton(sp => new SessionDrain(
@@ -215,6 +215,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         metrics.ObservePending(() => sessions.Sessions.Sum(s => (long)s.PendingMessages));
         metrics.ObserveBufferBudget(services.GetRequiredService<BufferBudget>());
         metrics.ObserveBreakers(() => upstream.Backends.Select(b => (b.Id, BalancerMetrics.BreakerValue(b.Breaker.State))));
+        metrics.ObserveDrains(upstream.DrainsRemaining);
     }
 
     private static WebApplication BuildAdmin(BalancerSettings settings, ListenerCertificates certificates, IServiceProvider core)
@@ -275,6 +276,7 @@ internal sealed class BalancerHost : IAsyncDisposable
     /// <summary>Stops taking sessions, ends live ones (clients get 1001), then stops both servers.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        Services.GetRequiredService<WebSocketUpstream>().StopDrains(); // a drain would move sessions the stop is ending
         await _admin.StopAsync(cancellationToken);
         await _frontend.StopAsync(cancellationToken);
     }
@@ -287,6 +289,7 @@ internal sealed class BalancerHost : IAsyncDisposable
     public async Task ShutdownAsync(CancellationToken forced)
     {
         var server = Services.GetRequiredService<ServerSettings>();
+        Services.GetRequiredService<WebSocketUpstream>().StopDrains(); // sessions now end where they are
         await Services.GetRequiredService<SessionDrain>().RunAsync(server.DrainTimeout, ForcedCloseBound(server), forced);
         await StopAsync(CancellationToken.None);
         Services.GetRequiredService<BackendRegistry>().Dispose(); // again with the services: a second dispose does nothing

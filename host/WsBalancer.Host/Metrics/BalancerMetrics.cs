@@ -55,6 +55,7 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     private readonly Histogram<double> _sessionDuration;
     private readonly Counter<long> _failovers;
     private readonly Counter<long> _dialFailures;
+    private readonly Counter<long> _drainMoved;
     private readonly Counter<long> _valveDropped;
     private readonly Counter<long> _frontendRefused;
     private readonly Counter<long> _pluginLoads;
@@ -69,6 +70,7 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     private Func<long>? _pendingMessages;
     private BufferBudget? _budget;
     private Func<IEnumerable<(string Backend, int State)>>? _breakers;
+    private Func<IEnumerable<(string Backend, int Remaining)>>? _drains;
 
     /// <param name="time">The clock of <see cref="RecentFailovers"/>; the system clock when not given.</param>
     public BalancerMetrics(IMeterFactory meterFactory, ServerSettings settings, TimeProvider? time = null)
@@ -84,6 +86,8 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SessionDurationBuckets });
         _failovers = _meter.CreateCounter<long>("failovers_total", "{failover}", "Sessions moved off a backend.");
         _dialFailures = _meter.CreateCounter<long>("dial_failures_total", "{dial}", "Backend dials that did not give a connection.");
+        _drainMoved = _meter.CreateCounter<long>("drain_moved_sessions_total", "{session}", "Sessions a backend drain moved to another backend.");
+        _meter.CreateObservableGauge("drain_remaining_sessions", ObserveDrainRemaining, "{session}", "Sessions still on each draining backend.");
         _valveDropped = _meter.CreateCounter<long>("valve_dropped_messages_total", "{message}", "Messages dropped by a valve.");
         _frontendRefused = _meter.CreateCounter<long>("frontend_refused_total", "{session}", "Client upgrades the frontend refused by a session limit, before any dial.");
         _meter.CreateObservableGauge("active_sessions", ObserveActive, "{session}", "Client sessions currently open.");
@@ -137,6 +141,12 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
     /// <exception cref="ArgumentOutOfRangeException">An unknown reason: labels must stay a closed set.</exception>
     public void DialFailed(string backend, string reason) =>
         _dialFailures.Add(1, new KeyValuePair<string, object?>("backend", backend), new KeyValuePair<string, object?>("reason", DialFailureReason.Validate(reason)));
+
+    /// <summary>A drain moved one session off <paramref name="backend"/>.</summary>
+    public void SessionDrained(string backend) => _drainMoved.Add(1, new KeyValuePair<string, object?>("backend", backend));
+
+    /// <summary>Reads the drained and draining backends, with the sessions left on each, at each scrape.</summary>
+    public void ObserveDrains(Func<IEnumerable<(string Backend, int Remaining)>> drains) => Volatile.Write(ref _drains, drains);
 
     /// <summary>A valve dropped a message: it returned null, or it threw (<paramref name="error"/>).</summary>
     public void ValveDropped(string valve, bool error) =>
@@ -229,6 +239,14 @@ internal sealed class BalancerMetrics : IUpstreamObserver, IDisposable
         foreach (var (backend, state) in read())
         {
             yield return new Measurement<int>(state, new KeyValuePair<string, object?>("backend", backend));
+        }
+    }
+
+    private IEnumerable<Measurement<int>> ObserveDrainRemaining()
+    {
+        foreach (var (backend, remaining) in Volatile.Read(ref _drains)?.Invoke() ?? [])
+        {
+            yield return new Measurement<int>(remaining, new KeyValuePair<string, object?>("backend", backend));
         }
     }
 

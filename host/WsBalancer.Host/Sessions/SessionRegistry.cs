@@ -1,20 +1,25 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using WsBalancer.Host.Upstream;
 using WsBalancer.Sdk;
 
 namespace WsBalancer.Host.Sessions;
 
 /// <summary>The live sessions, by id: what the admin API lists, aborts and moves.</summary>
-internal sealed class SessionRegistry
+internal sealed class SessionRegistry : IDrainSessions
 {
     // Ids of recently ended sessions, so a repeated abort answers NoActionRequired instead of "unknown".
     private const int EndedIdsKept = 4096;
 
+    private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ILiveSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _endedIds = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _endedOrder = new();
     private TaskCompletionSource _emptied = NewSignal();
     private long _endedMessagesReceived;
     private long _endedMessagesSent;
+
+    public SessionRegistry(ILogger logger) => _logger = logger;
 
     public int Count => _sessions.Count;
 
@@ -125,6 +130,43 @@ internal sealed class SessionRegistry
         }
 
         return (moved, ended);
+    }
+
+    public IReadOnlyList<string> SessionsOn(string backendId)
+    {
+        var ids = new List<string>();
+        foreach (var session in _sessions.Values)
+        {
+            if (session.BackendId == backendId)
+            {
+                ids.Add(session.Id);
+            }
+        }
+
+        return ids;
+    }
+
+    public async Task<DrainMove> MoveAsync(string sessionId, string backendId)
+    {
+        if (Find(sessionId) is not { } session || session.BackendId != backendId)
+        {
+            return DrainMove.Gone;
+        }
+
+        var outcome = await session.RequestFailoverAsync();
+        if (outcome.Result == AdminResult.Success)
+        {
+            SessionsLog.DrainMoved(_logger, sessionId, backendId, session.BackendId);
+            return DrainMove.Moved;
+        }
+
+        if (Find(sessionId) is null || session.BackendId != backendId)
+        {
+            return DrainMove.Gone; // it ended (or its leg broke and recovery moved it) while the move was asked for
+        }
+
+        SessionsLog.DrainMoveFailed(_logger, sessionId, backendId, outcome.Reason ?? "failover failed");
+        return DrainMove.Failed;
     }
 
     /// <summary>Completes when no session is left (immediately if none is).</summary>

@@ -71,6 +71,12 @@ internal static partial class SessionsLog
     [LoggerMessage(1122, LogLevel.Warning, "Session {SessionId}: backend {BackendId} took nothing the client sent for {StallTimeout}; its leg is dropped and the client closed with 1013.")]
     public static partial void BackendStalled(ILogger logger, string sessionId, string backendId, TimeSpan stallTimeout);
 
+    [LoggerMessage(1123, LogLevel.Debug, "Session {SessionId} moved off draining backend {OldBackendId} to {BackendId}.")]
+    public static partial void DrainMoved(ILogger logger, string sessionId, string oldBackendId, string backendId);
+
+    [LoggerMessage(1124, LogLevel.Debug, "Session {SessionId} stays on draining backend {BackendId} for now, to be tried again: {Reason}")]
+    public static partial void DrainMoveFailed(ILogger logger, string sessionId, string backendId, string reason);
+
     [LoggerMessage(1130, LogLevel.Warning, "Buffer budget reached: sessions hold {UsedBytes} of {BudgetBytes} bytes (server.buffer-budget) across {Holders} sessions; the largest holders are back-pressured ({Waits} waits so far).")]
     public static partial void BufferBudgetReached(ILogger logger, long usedBytes, long budgetBytes, int holders, long waits);
 }

@@ -15,11 +15,14 @@ internal interface IBackendStore
     bool Delete(string id);
 }
 
-/// <summary>Told about dial outcomes the upstream alone sees (metrics hook in here).</summary>
+/// <summary>Told about dial and drain outcomes the upstream alone sees (metrics hook in here).</summary>
 internal interface IUpstreamObserver
 {
     /// <summary>A dial to <paramref name="backendId"/> failed; <paramref name="reason"/> is unavailable, declined, timeout or circuit_open.</summary>
     void DialFailed(string backendId, string reason);
+
+    /// <summary>A drain moved one session off <paramref name="backendId"/>.</summary>
+    void SessionDrained(string backendId);
 }
 
 /// <summary>One backend as the upstream starts with it: its settings and whether it is enabled.</summary>

@@ -9,6 +9,7 @@ internal sealed class UpstreamBackend
     private readonly HashSet<int> _abnormalCloseCodes;
     private readonly HashSet<string> _passHeaders;
     private int _enabled = 1;
+    private BackendDrain? _drain;
     private long _activeConnections;
     private long _totalConnections;
     private long _totalFailures;
@@ -28,6 +29,16 @@ internal sealed class UpstreamBackend
     public CircuitBreaker Breaker { get; }
 
     public bool Enabled => Volatile.Read(ref _enabled) == 1;
+
+    /// <summary>The backend's drain, running or done; null when it takes sessions. Written under the upstream's write gate.</summary>
+    public BackendDrain? Drain
+    {
+        get => Volatile.Read(ref _drain);
+        set => Volatile.Write(ref _drain, value);
+    }
+
+    /// <summary>Enabled and not drained: the balancer may choose it for a session.</summary>
+    public bool TakesSessions => Enabled && Drain is null;
 
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
 

@@ -46,4 +46,19 @@ internal static partial class UpstreamLog
 
     [LoggerMessage(1213, LogLevel.Information, "Backend {BackendId} {Change}.")]
     public static partial void BackendChanged(ILogger logger, string backendId, string change);
+
+    [LoggerMessage(1215, LogLevel.Information, "Backend {BackendId} drains: {Sessions} session(s) to move at {Rate} per second; it takes no new session.")]
+    public static partial void DrainStarted(ILogger logger, string backendId, int sessions, double rate);
+
+    [LoggerMessage(1216, LogLevel.Warning, "Drain of backend {BackendId} paused: the last {Failures} moves found no other backend; {Remaining} session(s) stay and a trial move follows a back-off.")]
+    public static partial void DrainPaused(ILogger logger, string backendId, int failures, int remaining);
+
+    [LoggerMessage(1217, LogLevel.Information, "Drain of backend {BackendId} resumed: a trial move succeeded; {Remaining} session(s) to go.")]
+    public static partial void DrainResumed(ILogger logger, string backendId, int remaining);
+
+    [LoggerMessage(1218, LogLevel.Information, "Backend {BackendId} drained: {Moved} session(s) moved in {Elapsed}; it takes no new session until undrained.")]
+    public static partial void DrainCompleted(ILogger logger, string backendId, long moved, TimeSpan elapsed);
+
+    [LoggerMessage(1219, LogLevel.Information, "Drain of backend {BackendId} stopped after {Moved} move(s); {Remaining} session(s) stay on it.")]
+    public static partial void DrainStopped(ILogger logger, string backendId, long moved, int remaining);
 }

@@ -24,7 +24,8 @@ internal sealed partial class WebSocketUpstream
                 backend.Breaker.Tripped,
                 backend.TotalConnections,
                 backend.TotalFailures,
-                backend.Breaker.State.ToString()));
+                backend.Breaker.State.ToString(),
+                backend.Drain is { } drain ? DrainRow.Of(drain.Progress) : null));
         }
 
         return JsonSerializer.Serialize(rows, Json);
@@ -119,6 +120,7 @@ internal sealed partial class WebSocketUpstream
             }
 
             _store?.Delete(id);
+            backend.Drain?.Stop(); // the delete moves (or ends) what is left, as for any deleted backend
             _backends = _backends.Remove(backend);
             PublishRotation();
         }
@@ -183,13 +185,13 @@ internal sealed partial class WebSocketUpstream
         return AdminResult.Success;
     }
 
-    /// <summary>Rebuilds the round-robin list from the enabled backends. Call under <c>_writeGate</c>.</summary>
+    /// <summary>Rebuilds the round-robin list from the backends that take sessions. Call under <c>_writeGate</c>.</summary>
     private void PublishRotation()
     {
         var rotation = ImmutableArray.CreateBuilder<UpstreamBackend>(_backends.Length);
         foreach (var backend in _backends)
         {
-            if (backend.Enabled)
+            if (backend.TakesSessions)
             {
                 rotation.Add(backend);
             }
@@ -291,7 +293,20 @@ internal sealed partial class WebSocketUpstream
         [property: JsonPropertyName("tripped")] bool Tripped,
         [property: JsonPropertyName("totalConnections")] long TotalConnections,
         [property: JsonPropertyName("totalFailures")] long TotalFailures,
-        [property: JsonPropertyName("breakerState")] string BreakerState);
+        [property: JsonPropertyName("breakerState")] string BreakerState,
+        [property: JsonPropertyName("draining"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DrainRow? Draining);
+
+    /// <summary>A drain's progress; only on a drained or draining backend, so the ancestor's rows stay as they were.</summary>
+    private sealed record DrainRow(
+        [property: JsonPropertyName("state")] string State,
+        [property: JsonPropertyName("rate")] double Rate,
+        [property: JsonPropertyName("moved")] long Moved,
+        [property: JsonPropertyName("remaining")] int Remaining,
+        [property: JsonPropertyName("failures")] long Failures)
+    {
+        public static DrainRow Of(DrainProgress progress) => new(
+            progress.State.ToString().ToLowerInvariant(), progress.Rate, progress.Moved, progress.Remaining, progress.Failures);
+    }
 
     private sealed record BackendConfigRow(
         [property: JsonPropertyName("url")] string Url,

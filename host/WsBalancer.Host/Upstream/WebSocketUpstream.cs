@@ -77,7 +77,8 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
 
     private async Task<T> SelectAndDialAsync<T>(string? leaving, Func<UpstreamBackend, Task<T>> dial)
     {
-        // Round robin over the enabled backends only, as the ancestor did, so disabling one shares its load evenly.
+        // Round robin over the enabled backends only, as the ancestor did, so disabling one shares its load evenly;
+        // a drained backend is left out too.
         var backends = _rotation;
         if (backends.IsEmpty)
         {
@@ -93,7 +94,8 @@ internal sealed partial class WebSocketUpstream : IBackendAdministrator
         {
             var backend = i < backends.Length ? backends[(start + i) % backends.Length] : FindIn(backends, leaving);
             var isLeaving = backend is not null && backend.Id == leaving;
-            if (backend is null || (isLeaving && i < backends.Length) || !backend.Enabled)
+            // Checked again here: a drain or a disable may have begun since the rotation was read.
+            if (backend is null || (isLeaving && i < backends.Length) || !backend.TakesSessions)
             {
                 continue;
             }

@@ -19,6 +19,8 @@ public sealed class NotImplementedTests
     [InlineData("POST", "/backend/reset/b1")]
     [InlineData("POST", "/backend/delete/b1")]
     [InlineData("POST", "/backend/failover/b1")]
+    [InlineData("POST", "/backend/drain/b1")]
+    [InlineData("POST", "/backend/undrain/b1")]
     public async Task BackendEndpoint_DialerWithoutAdministrator_501NotImplemented(string method, string path)
     {
         var ct = TestContext.Current.CancellationToken;
