@@ -26,6 +26,10 @@ internal static class Listeners
         kestrel.AddServerHeader = false;
         kestrel.Limits.MaxRequestHeadersTotalSize = listener.MaxHeaderBytes;
         kestrel.Limits.RequestHeadersTimeout = listener.ReadTimeout;
+        // Also the wait for a request's first byte (a new connection, or one between two requests), as the ancestor's Go
+        // server did (its IdleTimeout defaults to ReadTimeout): otherwise a client that connects and sends nothing, or
+        // only empty lines, holds its connection for Kestrel's 130 s default.
+        kestrel.Limits.KeepAliveTimeout = listener.ReadTimeout;
         foreach (var address in listener.Address.ResolveBindAddresses())
         {
             if (address.Equals(IPAddress.IPv6Any))
