@@ -20,7 +20,8 @@ internal static class Listeners
     /// The listener's certificate, asked for at each TLS handshake when <see cref="ListenerSettings.Tls"/> is set (so
     /// a listener configured for TLS never serves plain text, whenever Kestrel reads these options).
     /// </param>
-    public static void Configure(KestrelServerOptions kestrel, ListenerSettings listener, Func<CertificateReloader> certificates)
+    /// <param name="connections">Connection middleware for each address, added before TLS (the frontend's TCP keepalive).</param>
+    public static void Configure(KestrelServerOptions kestrel, ListenerSettings listener, Func<CertificateReloader> certificates, Action<ListenOptions>? connections = null)
     {
         var tls = listener.Tls is not null;
         kestrel.AddServerHeader = false;
@@ -34,11 +35,20 @@ internal static class Listeners
         {
             if (address.Equals(IPAddress.IPv6Any))
             {
-                kestrel.ListenAnyIP(listener.Address.Port, options => UseTls(options, tls, certificates)); // dual mode, with an IPv4 fallback where IPv6 is off
+                // Dual mode, with an IPv4 fallback where IPv6 is off.
+                kestrel.ListenAnyIP(listener.Address.Port, options =>
+                {
+                    connections?.Invoke(options);
+                    UseTls(options, tls, certificates);
+                });
             }
             else
             {
-                kestrel.Listen(address, listener.Address.Port, options => UseTls(options, tls, certificates));
+                kestrel.Listen(address, listener.Address.Port, options =>
+                {
+                    connections?.Invoke(options);
+                    UseTls(options, tls, certificates);
+                });
             }
         }
     }
