@@ -173,6 +173,17 @@ internal sealed record ServerSettings
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.Zero;
 
     /// <summary>
+    /// TCP keepalive on client connections (<c>server.tcp-keepalive</c>): a connection that has carried nothing for
+    /// this long gets a probe every <see cref="KeepAliveProbes"/>-th of it (at least 1 s), and one that answers none of
+    /// <see cref="KeepAliveProbes"/> probes is dropped by the kernel, which ends its session (a client whose host or
+    /// network path died). Zero leaves the operating system's default (off). Default: 1 minute.
+    /// </summary>
+    public TimeSpan TcpKeepAlive { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Unanswered keepalive probes after which a client connection is dropped.</summary>
+    public const int KeepAliveProbes = 3;
+
+    /// <summary>
     /// A backend that has taken nothing of what the client sends for this long (its socket's window stays full) has
     /// its leg dropped, and the client is closed with 1013 "backend stalled" (<c>server.stall-timeout</c>). Zero turns
     /// it off: the client then stays back-pressured. Default: 60 s.
@@ -223,7 +234,7 @@ internal sealed record ServerSettings
         builder.Append(CultureInfo.InvariantCulture, $"EnableInstrumentation = {EnableInstrumentation}, LoggingLevel = {LoggingLevel}, ");
         builder.Append(CultureInfo.InvariantCulture, $"Compression = {Compression}, FrameRelay = {FrameRelay}, InlineIo = {InlineIo}, MaxPendingMessages = {MaxPendingMessages}, ");
         builder.Append(CultureInfo.InvariantCulture, $"MaxPendingBytes = {MaxPendingBytes}, MaxMessageBytes = {MaxMessageBytes}, BufferBudget = {BufferBudget}, ");
-        builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DrainTimeout = {DrainTimeout}, IdleTimeout = {IdleTimeout}, StallTimeout = {StallTimeout}, DataDirectory = {DataDirectory}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"FailoverDrainTimeout = {FailoverDrainTimeout}, DrainTimeout = {DrainTimeout}, IdleTimeout = {IdleTimeout}, StallTimeout = {StallTimeout}, TcpKeepAlive = {TcpKeepAlive}, DataDirectory = {DataDirectory}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminToken = {(AdminToken is null ? "" : SettingsReader.RedactedValue)}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminReadToken = {(AdminReadToken is null ? "" : SettingsReader.RedactedValue)}, AdminAllowInsecure = {AdminAllowInsecure}, ");
         builder.Append(CultureInfo.InvariantCulture, $"AdminAuthFailureLimit = {AdminAuthFailureLimit}, AdminAuthFailureWindow = {AdminAuthFailureWindow}, ");

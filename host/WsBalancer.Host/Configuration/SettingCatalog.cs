@@ -55,6 +55,7 @@ internal static class SettingCatalog
             new("server:failover-drain-timeout", null, GoDuration.Format(d.FailoverDrainTimeout), "wait for the old backend's last replies on failover"),
             new(ConfigKey.DrainTimeout, "DRAIN_TIMEOUT", GoDuration.Format(d.DrainTimeout), "on SIGTERM or Ctrl+C, time live sessions get to end before the rest are closed with 1001 (0: at once)"),
             new(ConfigKey.IdleTimeout, "IDLE_TIMEOUT", GoDuration.Format(d.IdleTimeout), "close a session with 1000 after this long with no message either way and no frame from the client (0: off)"),
+            new("server:tcp-keepalive", null, GoDuration.Format(d.TcpKeepAlive), "TCP keepalive on client connections: probes after this long without traffic, dropped after 3 unanswered (0: the system's default, off)"),
             new(ConfigKey.StallTimeout, "STALL_TIMEOUT", GoDuration.Format(d.StallTimeout), "drop a backend that takes nothing the client sends for this long; the client gets 1013 (0: off)"),
             new(ConfigKey.DataDirectory, "DATA_DIR", d.DataDirectory, $"backend database directory (also --data-dir); {ServerSettings.InMemoryDataDirectory} = in memory only"),
             new(ConfigKey.AdminToken, "ADM_TOKEN", "(none)", $"bearer token for the admin API: at least {SettingsReader.MinAdminTokenLength} characters, no whitespace"),

@@ -75,6 +75,7 @@ internal sealed class SettingsReader
             FailoverDrainTimeout = Duration("server:failover-drain-timeout", d.FailoverDrainTimeout, allowZero: true),
             DrainTimeout = Duration(ConfigKey.DrainTimeout, d.DrainTimeout, allowZero: true),
             IdleTimeout = Duration(ConfigKey.IdleTimeout, d.IdleTimeout, allowZero: true),
+            TcpKeepAlive = Duration("server:tcp-keepalive", d.TcpKeepAlive, allowZero: true),
             StallTimeout = Duration(ConfigKey.StallTimeout, d.StallTimeout, allowZero: true),
             DataDirectory = DataDirectory(ConfigKey.DataDirectory, d.DataDirectory),
             AdminToken = AdminToken(ConfigKey.AdminToken),

@@ -46,10 +46,9 @@ internal sealed class FrontendEndpoint
 
     public async Task HandleAsync(HttpContext context)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
+        if (HandshakeCheck.Find(context) is { } problem)
         {
-            FrontendLog.NotWebSocket(_logger, context.Request.Path);
-            await FailAsync(context, StatusCodes.Status400BadRequest, "a WebSocket upgrade request is required");
+            await RefuseHandshakeAsync(context, problem);
             return;
         }
 
@@ -210,6 +209,25 @@ internal sealed class FrontendEndpoint
         FrontendLog.SessionRefused(_logger, RemoteAddress(context) ?? "unknown", refusal, limit);
         _services.Metrics.FrontendRefused(refusal);
         await FailAsync(context, StatusCodes.Status503ServiceUnavailable, $"{reason} (limit {limit.ToString(CultureInfo.InvariantCulture)})");
+    }
+
+    private Task RefuseHandshakeAsync(HttpContext context, HandshakeProblem problem)
+    {
+        if (problem.Reason == HandshakeCheck.NotAnUpgrade)
+        {
+            FrontendLog.NotWebSocket(_logger, context.Request.Path);
+        }
+        else
+        {
+            FrontendLog.BadHandshake(_logger, context.Request.Path, problem.Reason);
+        }
+
+        if (problem.VersionRequired)
+        {
+            context.Response.Headers.SecWebSocketVersion = HandshakeCheck.SupportedVersion; // RFC 6455 §4.4: the versions we speak
+        }
+
+        return FailAsync(context, problem.Status, problem.Reason);
     }
 
     private async Task AcceptFailedAsync(HttpContext context, string sessionId, Exception ex, Func<Task> abandon)

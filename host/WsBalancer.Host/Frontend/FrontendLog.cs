@@ -34,4 +34,7 @@ internal static partial class FrontendLog
 
     [LoggerMessage(1010, LogLevel.Debug, "Refused a session: the balancer is shutting down.")]
     public static partial void ShuttingDown(ILogger logger);
+
+    [LoggerMessage(1011, LogLevel.Debug, "Refused a malformed WebSocket handshake to {Path}: {Reason}")]
+    public static partial void BadHandshake(ILogger logger, string path, string reason);
 }

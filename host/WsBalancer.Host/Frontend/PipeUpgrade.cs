@@ -201,7 +201,7 @@ internal static class PipeUpgrade
     }
 
     /// <summary>A comma-separated field holds <paramref name="token"/>; with <paramref name="parameters"/>, also as "token; params".</summary>
-    private static bool HasToken(StringValues values, string token, bool parameters = false)
+    internal static bool HasToken(StringValues values, string token, bool parameters = false)
     {
         foreach (var value in values)
         {

@@ -111,7 +111,7 @@ internal sealed class BalancerHost : IAsyncDisposable
         ConfigureLogging(builder.Logging, settings.Server.LoggingLevel);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            Listeners.Configure(kestrel, settings.Server.Frontend, certificates.RequireFrontend);
+            Listeners.Configure(kestrel, settings.Server.Frontend, certificates.RequireFrontend, listen => ClientKeepAlive.Use(listen, settings.Server.TcpKeepAlive));
             kestrel.Limits.MaxRequestBufferSize = ClientReadBufferLimit(settings.Server);
         });
         builder.WebHost.UseSockets(sockets =>

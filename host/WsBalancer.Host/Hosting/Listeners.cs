@@ -20,21 +20,35 @@ internal static class Listeners
     /// The listener's certificate, asked for at each TLS handshake when <see cref="ListenerSettings.Tls"/> is set (so
     /// a listener configured for TLS never serves plain text, whenever Kestrel reads these options).
     /// </param>
-    public static void Configure(KestrelServerOptions kestrel, ListenerSettings listener, Func<CertificateReloader> certificates)
+    /// <param name="connections">Connection middleware for each address, added before TLS (the frontend's TCP keepalive).</param>
+    public static void Configure(KestrelServerOptions kestrel, ListenerSettings listener, Func<CertificateReloader> certificates, Action<ListenOptions>? connections = null)
     {
         var tls = listener.Tls is not null;
         kestrel.AddServerHeader = false;
         kestrel.Limits.MaxRequestHeadersTotalSize = listener.MaxHeaderBytes;
         kestrel.Limits.RequestHeadersTimeout = listener.ReadTimeout;
+        // Also the wait for a request's first byte (a new connection, or one between two requests), as the ancestor's Go
+        // server did (its IdleTimeout defaults to ReadTimeout): otherwise a client that connects and sends nothing, or
+        // only empty lines, holds its connection for Kestrel's 130 s default.
+        kestrel.Limits.KeepAliveTimeout = listener.ReadTimeout;
         foreach (var address in listener.Address.ResolveBindAddresses())
         {
             if (address.Equals(IPAddress.IPv6Any))
             {
-                kestrel.ListenAnyIP(listener.Address.Port, options => UseTls(options, tls, certificates)); // dual mode, with an IPv4 fallback where IPv6 is off
+                // Dual mode, with an IPv4 fallback where IPv6 is off.
+                kestrel.ListenAnyIP(listener.Address.Port, options =>
+                {
+                    connections?.Invoke(options);
+                    UseTls(options, tls, certificates);
+                });
             }
             else
             {
-                kestrel.Listen(address, listener.Address.Port, options => UseTls(options, tls, certificates));
+                kestrel.Listen(address, listener.Address.Port, options =>
+                {
+                    connections?.Invoke(options);
+                    UseTls(options, tls, certificates);
+                });
             }
         }
     }

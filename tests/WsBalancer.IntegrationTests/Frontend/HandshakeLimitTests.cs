@@ -24,10 +24,10 @@ public sealed class HandshakeLimitTests
         await using var balancer = await StartAsync(backend, ct);
         using var bystander = await balancer.ConnectAsync("/", ct);
 
-        using var tcp = await ConnectRawAsync(balancer, ct);
+        using var tcp = await RawHttp.ConnectAsync(balancer.FrontendUri, ct);
         var filler = _faker.Random.AlphaNumeric(MaxHeaderBytes + 512);
-        await SendAsync(tcp, UpgradeRequest(balancer, filler), ct);
-        var reply = await ReadUntilClosedAsync(tcp, ct);
+        await RawHttp.SendAsync(tcp, UpgradeRequest(balancer, filler), ct);
+        var reply = Encoding.ASCII.GetString(await RawHttp.ReadUntilClosedAsync(tcp, ct));
 
         Assert.StartsWith("HTTP/1.1 431 ", reply, StringComparison.Ordinal);
         Assert.Single(backend.Connections); // only the bystander was dialed
@@ -41,9 +41,9 @@ public sealed class HandshakeLimitTests
         await using var backend = await TestBackend.StartAsync("b1", ct);
         await using var balancer = await StartAsync(backend, ct);
 
-        using var tcp = await ConnectRawAsync(balancer, ct);
+        using var tcp = await RawHttp.ConnectAsync(balancer.FrontendUri, ct);
         var filler = _faker.Random.AlphaNumeric(MaxHeaderBytes / 2);
-        await SendAsync(tcp, UpgradeRequest(balancer, filler), ct);
+        await RawHttp.SendAsync(tcp, UpgradeRequest(balancer, filler), ct);
         var reply = await ReadStatusLineAsync(tcp, ct);
 
         Assert.StartsWith("HTTP/1.1 101 ", reply, StringComparison.Ordinal);
@@ -57,13 +57,13 @@ public sealed class HandshakeLimitTests
         await using var balancer = await StartAsync(backend, ct);
         using var bystander = await balancer.ConnectAsync("/", ct);
 
-        using var tcp = await ConnectRawAsync(balancer, ct);
+        using var tcp = await RawHttp.ConnectAsync(balancer.FrontendUri, ct);
         var started = Stopwatch.StartNew();
         // A slowloris client: the request line and a header, then a header byte now and then, never the blank line.
-        await SendAsync(tcp, $"GET / HTTP/1.1\r\nHost: {balancer.FrontendUri.Authority}\r\nX-Slow: ", ct);
+        await RawHttp.SendAsync(tcp, $"GET / HTTP/1.1\r\nHost: {balancer.FrontendUri.Authority}\r\nX-Slow: ", ct);
         using var trickle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var trickling = TrickleAsync(tcp, trickle.Token);
-        await ReadUntilClosedAsync(tcp, ct);
+        await RawHttp.ReadUntilClosedAsync(tcp, ct);
         var elapsed = started.Elapsed;
         await trickle.CancelAsync();
         await trickling;
@@ -72,6 +72,29 @@ public sealed class HandshakeLimitTests
         // the 10 s default, which the setting replaced.
         Assert.InRange(elapsed, ReadTimeout - TimeSpan.FromMilliseconds(200), ReadTimeout + TimeSpan.FromSeconds(4));
         Assert.Single(backend.Connections);
+        await bystander.AssertEchoAsync(_faker.Lorem.Sentence(), ct);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\r\n")]
+    [InlineData("\r\n\r\n\r\n\r\n")]
+    public async Task NothingButEmptyLines_ConnectionClosedAfterTheReadTimeout_OtherSessionGoesOn(string sent)
+    {
+        // Kestrel skips empty lines before a request line (RFC 9112 §2.2) and, until the first byte of one, waits its
+        // keep-alive timeout (130 s by default), not the header timeout: the read timeout bounds that wait too.
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        await using var balancer = await StartAsync(backend, ct);
+        using var bystander = await balancer.ConnectAsync("/", ct);
+
+        using var tcp = await RawHttp.ConnectAsync(balancer.FrontendUri, ct);
+        var started = Stopwatch.StartNew();
+        await RawHttp.SendAsync(tcp, sent, ct);
+        var reply = await RawHttp.ReadUntilClosedAsync(tcp, ct);
+
+        Assert.Empty(reply);
+        Assert.InRange(started.Elapsed, ReadTimeout - TimeSpan.FromMilliseconds(200), ReadTimeout + TimeSpan.FromSeconds(4));
         await bystander.AssertEchoAsync(_faker.Lorem.Sentence(), ct);
     }
 
@@ -85,16 +108,6 @@ public sealed class HandshakeLimitTests
     private static string UpgradeRequest(TestBalancer balancer, string filler) =>
         $"GET / HTTP/1.1\r\nHost: {balancer.FrontendUri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
         $"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Filler: {filler}\r\n\r\n";
-
-    private static async Task<TcpClient> ConnectRawAsync(TestBalancer balancer, CancellationToken ct)
-    {
-        var tcp = new TcpClient();
-        await tcp.ConnectAsync(balancer.FrontendUri.Host, balancer.FrontendUri.Port, ct);
-        return tcp;
-    }
-
-    private static async Task SendAsync(TcpClient tcp, string text, CancellationToken ct) =>
-        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(text), ct);
 
     private static async Task TrickleAsync(TcpClient tcp, CancellationToken ct)
     {
@@ -110,29 +123,6 @@ public sealed class HandshakeLimitTests
         {
             // The balancer closed the connection, or the test is done: the trickle ends either way.
         }
-    }
-
-    /// <summary>Everything the server sends until it closes the connection (a reset counts as closed), bounded.</summary>
-    private static async Task<string> ReadUntilClosedAsync(TcpClient tcp, CancellationToken ct)
-    {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        bounded.CancelAfter(Timeouts.Default);
-        var received = new MemoryStream();
-        var buffer = new byte[4096];
-        try
-        {
-            int read;
-            while ((read = await tcp.GetStream().ReadAsync(buffer, bounded.Token)) > 0)
-            {
-                received.Write(buffer, 0, read);
-            }
-        }
-        catch (IOException)
-        {
-            // A reset after the reply: the connection is closed, which is what is awaited.
-        }
-
-        return Encoding.ASCII.GetString(received.ToArray());
     }
 
     private static async Task<string> ReadStatusLineAsync(TcpClient tcp, CancellationToken ct)

@@ -28,6 +28,12 @@ public sealed class RawWebSocketClient : IAsyncDisposable
     /// <summary>The 101 response head.</summary>
     public RawHttpHead Response { get; }
 
+    /// <summary>The connection itself, for bytes that are not frames at all.</summary>
+    public Stream Stream => _stream;
+
+    /// <summary>The TCP socket, to half-close or reset it as a broken client would.</summary>
+    public System.Net.Sockets.Socket Socket => _tcp.Client;
+
     /// <summary>
     /// Opens a TCP connection to <paramref name="frontendUri"/>'s host and port and upgrades <paramref name="target"/> (sent
     /// verbatim). Throws unless the answer is 101 with the right Sec-WebSocket-Accept.
