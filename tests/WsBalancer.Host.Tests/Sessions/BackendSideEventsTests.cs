@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using WsBalancer.Host.Sessions.Relay;
 using WsBalancer.Host.Tests.WebSockets;
@@ -41,5 +42,25 @@ public sealed class BackendSideEventsTests
         events.OnPeerClose();
 
         Assert.Equal(RelayEnd.Abandoned, (await running.WaitAsync(TimeSpan.FromSeconds(10), ct)).End);
+    }
+
+    [Fact]
+    public async Task Ping_BeforeTheWriterStarts_AnsweredByItsFirstRead()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var events = new BackendSideEvents();
+        events.OnPing("are you there"u8); // the backend pump read a ping before the client pump was set up
+        var outbound = new Pipe();
+        var pump = new RelayPump(new Pipe().Reader, outbound.Writer, PumpHarness.FromClient, new RecordingEvents());
+
+        events.Writer = pump;
+        var running = pump.RunAsync(ct).AsTask();
+        var read = await outbound.Reader.ReadAsync(ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        var frame = read.Buffer.ToArray();
+        Assert.Equal(0x80 | 0xA, frame[0]); // FIN + pong
+        Assert.Equal(0x80 | "are you there"u8.Length, frame[1]); // masked, towards the backend
+        pump.Abandon();
+        await running.WaitAsync(TimeSpan.FromSeconds(10), ct);
     }
 }

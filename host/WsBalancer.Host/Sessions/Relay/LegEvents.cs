@@ -35,7 +35,9 @@ internal sealed class ClientSideEvents(Func<ControlFrameOutbox?> clientOutbox) :
 /// </summary>
 internal sealed class BackendSideEvents : IRelayEvents
 {
+    private readonly Lock _gate = new();
     private RelayPump? _writer;
+    private byte[]? _unansweredPing; // the last ping read before a writer existed (RFC 6455 §5.5.3: the latest suffices)
     private long _pongs;
     private int _peerClosed;
 
@@ -47,7 +49,19 @@ internal sealed class BackendSideEvents : IRelayEvents
         {
             // Full fences on both sides (here and in OnPeerClose): whichever of the writer and the close comes
             // second sees the other, so a close read before the writer started is not lost.
-            Interlocked.Exchange(ref _writer, value);
+            byte[]? ping;
+            lock (_gate)
+            {
+                Interlocked.Exchange(ref _writer, value);
+                ping = value is null ? null : _unansweredPing;
+                _unansweredPing = value is null ? _unansweredPing : null;
+            }
+
+            if (ping is not null)
+            {
+                value!.Outbox.TryEnqueue(WsOpcode.Pong, ping); // drained by the pump's first read
+            }
+
             if (value is not null && Volatile.Read(ref _peerClosed) != 0)
             {
                 value.Abandon();
@@ -57,7 +71,25 @@ internal sealed class BackendSideEvents : IRelayEvents
 
     public long Pongs => Interlocked.Read(ref _pongs);
 
-    public void OnPing(ReadOnlySpan<byte> payload) => Writer?.Outbox.TryEnqueue(WsOpcode.Pong, payload);
+    // The backend pump starts first: a ping read before the writer exists is answered once it is set, not dropped.
+    public void OnPing(ReadOnlySpan<byte> payload)
+    {
+        var writer = Writer;
+        if (writer is null)
+        {
+            lock (_gate)
+            {
+                writer = _writer;
+                if (writer is null)
+                {
+                    _unansweredPing = payload.ToArray();
+                    return;
+                }
+            }
+        }
+
+        writer.Outbox.TryEnqueue(WsOpcode.Pong, payload);
+    }
 
     public void OnPong(ReadOnlySpan<byte> payload) => Interlocked.Increment(ref _pongs);
 
