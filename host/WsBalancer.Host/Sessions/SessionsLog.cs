@@ -70,4 +70,7 @@ internal static partial class SessionsLog
 
     [LoggerMessage(1122, LogLevel.Warning, "Session {SessionId}: backend {BackendId} took nothing the client sent for {StallTimeout}; its leg is dropped and the client closed with 1013.")]
     public static partial void BackendStalled(ILogger logger, string sessionId, string backendId, TimeSpan stallTimeout);
+
+    [LoggerMessage(1125, LogLevel.Information, "Session {SessionId}: backend {BackendId} was deleted while the session dialed it; the session is moved off it.")]
+    public static partial void LegOnDeletedBackend(ILogger logger, string sessionId, string backendId);
 }

@@ -119,6 +119,7 @@ internal sealed partial class WebSocketUpstream
             }
 
             _store?.Delete(id);
+            backend.MarkDeleted();
             _backends = _backends.Remove(backend);
             PublishRotation();
         }
