@@ -44,6 +44,7 @@ internal sealed partial class BalancerSession
         NotifyTerminated(_pair!); // a failover: Terminated (EndReason still null), then Created
         StartPair(next);
         _queue.EndHolding();
+        _services.Registry.Placed(this, next.Connection, _logger);
         SessionsLog.FailoverCompleted(_logger, Id, old.Connection.BackendId, next.Connection.BackendId, unsent.Count);
         return true;
     }
@@ -87,6 +88,7 @@ internal sealed partial class BalancerSession
         SessionsLog.FailoverCompleted(_logger, Id, old.Connection.BackendId, next.Connection.BackendId, unsent.Count);
 
         request.TrySetResult(FailoverResult.Success);
+        _services.Registry.Placed(this, next.Connection, _logger);
         await DrainAsync(old, oldValves);
     }
 

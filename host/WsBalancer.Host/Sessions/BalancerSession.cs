@@ -142,6 +142,7 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
         _services.Registry.Add(this);
         StartPair(_leg);
         SessionsLog.Started(_logger, Id, _leg.Connection.BackendId, RequestUri);
+        _services.Registry.Placed(this, _leg.Connection, _logger);
         _scripts = new ScriptSession(_services.Scripts, ScriptInfo(), this, _services.ScriptFaults, _services.Metrics, _services.Time, _logger);
         await _scripts.OnOpenAsync();
 

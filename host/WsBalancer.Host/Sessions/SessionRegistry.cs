@@ -117,14 +117,12 @@ internal sealed class SessionRegistry : IDrainSessions
         int moved = 0, ended = 0;
         foreach (var (session, move) in moves)
         {
-            if ((await move).Result == AdminResult.Success)
+            if (await EndUnlessMovedAsync(session, backendId, move))
             {
                 moved++;
             }
-            else if (session.BackendId == backendId)
+            else
             {
-                // Left on a backend that no longer exists, it would never be moved or counted again.
-                session.EndForDeletedBackend();
                 ended++;
             }
         }
@@ -167,6 +165,43 @@ internal sealed class SessionRegistry : IDrainSessions
 
         SessionsLog.DrainMoveFailed(_logger, sessionId, backendId, outcome.Reason ?? "failover failed");
         return DrainMove.Failed;
+    }
+
+    /// <summary>
+    /// A session has just taken <paramref name="connection"/> (it registered, or a failover switched to it). When that
+    /// leg's backend was deleted meanwhile, the delete's scan could not see it (the dial began before the delete, the
+    /// session was not listed yet or still listed on its previous backend): it is moved now, or ended, as the delete
+    /// would have done. A plugin dialer's backends are known to the host by id only; this covers the built-in upstream.
+    /// </summary>
+    /// <remarks>
+    /// The delete marks the backend (a full fence), then scans; the session publishes its leg, then (after a full
+    /// fence) looks at the mark. So at least one of the two sees the other: never neither.
+    /// </remarks>
+    public void Placed(ILiveSession session, IBackendConnection connection, ILogger logger)
+    {
+        Interlocked.MemoryBarrier();
+        if (connection is IUpstreamConnection { Backend.Deleted: true })
+        {
+            SessionsLog.LegOnDeletedBackend(logger, session.Id, connection.BackendId);
+            _ = EndUnlessMovedAsync(session, connection.BackendId, session.RequestFailoverAsync());
+        }
+    }
+
+    /// <summary>Awaits a move off a deleted backend; a session no other backend took, still on the deleted one, is ended (1011).</summary>
+    private static async Task<bool> EndUnlessMovedAsync(ILiveSession session, string backendId, Task<FailoverResult> move)
+    {
+        if ((await move).Result == AdminResult.Success)
+        {
+            return true;
+        }
+
+        if (session.BackendId == backendId)
+        {
+            // Left on a backend that no longer exists, it would never be moved or counted again.
+            session.EndForDeletedBackend();
+        }
+
+        return false;
     }
 
     /// <summary>Completes when no session is left (immediately if none is).</summary>

@@ -79,4 +79,7 @@ internal static partial class SessionsLog
 
     [LoggerMessage(1130, LogLevel.Warning, "Buffer budget reached: sessions hold {UsedBytes} of {BudgetBytes} bytes (server.buffer-budget) across {Holders} sessions; the largest holders are back-pressured ({Waits} waits so far).")]
     public static partial void BufferBudgetReached(ILogger logger, long usedBytes, long budgetBytes, int holders, long waits);
+
+    [LoggerMessage(1125, LogLevel.Information, "Session {SessionId}: backend {BackendId} was deleted while the session dialed it; the session is moved off it.")]
+    public static partial void LegOnDeletedBackend(ILogger logger, string sessionId, string backendId);
 }

@@ -10,7 +10,7 @@ namespace WsBalancer.Host.Upstream;
 /// providers and session listeners see the same pair type on both paths; it carries no messages of its own
 /// (the relay writes and reads <see cref="Transport"/>), so <see cref="TakeUnsent"/> is always empty.
 /// </summary>
-internal sealed class RelayBackendLeg : IBackendConnection, IAsyncDisposable
+internal sealed class RelayBackendLeg : IBackendConnection, IUpstreamConnection, IAsyncDisposable
 {
     private readonly PipeBackendLeg _leg;
     private int _released;

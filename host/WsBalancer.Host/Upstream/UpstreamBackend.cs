@@ -10,6 +10,7 @@ internal sealed class UpstreamBackend
     private readonly HashSet<string> _passHeaders;
     private int _enabled = 1;
     private BackendDrain? _drain;
+    private int _deleted;
     private long _activeConnections;
     private long _totalConnections;
     private long _totalFailures;
@@ -40,6 +41,9 @@ internal sealed class UpstreamBackend
     /// <summary>Enabled and not drained: the balancer may choose it for a session.</summary>
     public bool TakesSessions => Enabled && Drain is null;
 
+    /// <summary>True once the backend was deleted: a leg dialed to it before the delete must still be moved off.</summary>
+    public bool Deleted => Volatile.Read(ref _deleted) == 1;
+
     public long ActiveConnections => Interlocked.Read(ref _activeConnections);
 
     public long TotalConnections => Interlocked.Read(ref _totalConnections);
@@ -48,6 +52,12 @@ internal sealed class UpstreamBackend
 
     /// <summary>Sets the switch; false when it already was in that position.</summary>
     public bool SetEnabled(bool enabled) => Interlocked.Exchange(ref _enabled, enabled ? 1 : 0) != (enabled ? 1 : 0);
+
+    /// <summary>
+    /// Marks the backend deleted. A full fence: the delete's scan of the live sessions comes after it, and a session
+    /// that takes a leg on it after that scan sees it (<see cref="Sessions.SessionRegistry.Placed"/>).
+    /// </summary>
+    public void MarkDeleted() => Interlocked.Exchange(ref _deleted, 1);
 
     public bool IsAbnormalClose(int closeCode) => _abnormalCloseCodes.Contains(closeCode);
 

@@ -10,7 +10,7 @@ namespace WsBalancer.Host.Upstream;
 /// One live leg to a backend over a client-side <see cref="WebSocket"/>: a write loop (Receive → backend) and a read
 /// loop (backend → Send), with the closure rules of the SDK contract.
 /// </summary>
-internal sealed class WebSocketBackendConnection : IBackendConnection
+internal sealed class WebSocketBackendConnection : IBackendConnection, IUpstreamConnection
 {
     private static readonly IReadOnlyList<WsMessage> NoMessages = [];
 
@@ -56,6 +56,8 @@ internal sealed class WebSocketBackendConnection : IBackendConnection
     public string Id { get; }
 
     public string BackendId => _backend.Id;
+
+    public UpstreamBackend Backend => _backend;
 
     public string? Subprotocol => _socket.SubProtocol;
 

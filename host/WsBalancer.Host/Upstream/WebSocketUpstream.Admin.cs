@@ -120,6 +120,7 @@ internal sealed partial class WebSocketUpstream
             }
 
             _store?.Delete(id);
+            backend.MarkDeleted();
             backend.Drain?.Stop(); // the delete moves (or ends) what is left, as for any deleted backend
             _backends = _backends.Remove(backend);
             PublishRotation();

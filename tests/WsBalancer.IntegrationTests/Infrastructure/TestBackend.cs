@@ -24,6 +24,7 @@ public sealed class TestBackend : IAsyncDisposable
     private readonly ConcurrentQueue<BackendConnection> _connections = new();
     private readonly SemaphoreSlim _connected = new(0);
     private int _port;
+    private int _handshakesStarted;
 
     private readonly bool _tls;
 
@@ -52,6 +53,9 @@ public sealed class TestBackend : IAsyncDisposable
 
     /// <summary>When false, messages are recorded but not echoed.</summary>
     public bool Echo { get; set; } = true;
+
+    /// <summary>Upgrade requests that reached this backend, answered or not yet (see <see cref="AcceptDelay"/>).</summary>
+    public int HandshakesStarted => Volatile.Read(ref _handshakesStarted);
 
     public IReadOnlyList<BackendConnection> Connections => [.. _connections];
 
@@ -121,6 +125,7 @@ public sealed class TestBackend : IAsyncDisposable
             return;
         }
 
+        Interlocked.Increment(ref _handshakesStarted);
         if (AcceptDelay > TimeSpan.Zero)
         {
             await Task.Delay(AcceptDelay, context.RequestAborted);

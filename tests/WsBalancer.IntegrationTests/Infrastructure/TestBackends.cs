@@ -52,6 +52,31 @@ public sealed class TestBackends : IAsyncDisposable, IEnumerable<TestBackend>
         }
     }
 
+    /// <summary>Every counter of every backend back to 0, and every connection the backends accepted ended.</summary>
+    internal static async Task WaitForNoConnectionsAsync(TestBalancer balancer, IEnumerable<TestBackend> backends, CancellationToken ct)
+    {
+        using var timeout = Timeouts.Linked(ct);
+        while (true)
+        {
+            var counted = (await balancer.GetJsonAsync("/backend/list", timeout.Token)).EnumerateArray()
+                .Where(b => b.GetProperty("activeConnections").GetInt64() != 0)
+                .Select(b => $"{b.GetProperty("id").GetString()}={b.GetProperty("activeConnections").GetInt64()}")
+                .ToList();
+            var open = backends.Sum(b => b.OpenConnections.Count());
+            if (counted.Count == 0 && open == 0)
+            {
+                return;
+            }
+
+            if (timeout.IsCancellationRequested)
+            {
+                Assert.Fail($"backend connections left: counted {string.Join(", ", counted)}; open on the backends {open}");
+            }
+
+            await Task.Delay(20, CancellationToken.None); // legs close in the background: polled, bounded by the timeout
+        }
+    }
+
     public IEnumerator<TestBackend> GetEnumerator() => All.GetEnumerator();
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();

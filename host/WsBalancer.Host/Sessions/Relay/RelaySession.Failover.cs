@@ -198,5 +198,6 @@ internal sealed partial class RelaySession
         Interlocked.Increment(ref _reconnects);
         Volatile.Write(ref _backendEvents, new BackendSideEvents());
         StartPair();
+        _services.Registry.Placed(this, next, _logger);
     }
 }

@@ -164,6 +164,7 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
         _services.Registry.Add(this);
         StartPair();
         SessionsLog.Started(_logger, Id, _leg.BackendId, RequestUri);
+        _services.Registry.Placed(this, _leg, _logger);
         // The client pump answers the client's pings through the backend pump's outbox: that one runs first, for a
         // client whose first bytes (pings included) are already waiting is served at once by the client pump.
         StartDown();
