@@ -5,6 +5,8 @@ namespace WsBalancer.IntegrationTests.Failover;
 
 public sealed class FailoverTests
 {
+    private static readonly TimeSpan RedialHang = TimeSpan.FromSeconds(30);
+
     private readonly Faker _faker = new();
 
     [Theory]
@@ -131,13 +133,17 @@ public sealed class FailoverTests
         var ct = TestContext.Current.CancellationToken;
         await using var backend = await TestBackend.StartAsync("b1", ct);
         // The pending queue is the message path's: the frame relay back-pressures the client instead.
-        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingMessages = 20, FrameRelay = false });
+        // The re-dial must hang past any time the client needs to overflow the queue (a loaded machine's slow reader
+        // once took longer than the default 10 s handshake timeout, and got the redial's 1011 instead): the backend
+        // holds its handshake for 30 s, the balancer waits for it as long.
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingMessages = 20, FrameRelay = false },
+            backend: b => b with { HandshakeTimeout = RedialHang * 2 });
         var victim = await balancer.ConnectAsync("/victim", ct);
         var bystander = await balancer.ConnectAsync("/bystander", ct);
         await victim.AssertEchoAsync("x", ct);
         await bystander.AssertEchoAsync("y", ct);
 
-        backend.AcceptDelay = TimeSpan.FromSeconds(30); // the re-dial hangs in the handshake while the client keeps sending
+        backend.AcceptDelay = RedialHang; // the re-dial hangs in the handshake while the client keeps sending
         await backend.Connections.Single(c => c.Target == "/victim").CloseAsync(WebSocketCloseStatus.InternalServerError, "crash");
         var closed = await SendUntilClosedAsync(victim, ct);
         backend.AcceptDelay = TimeSpan.Zero;
@@ -152,11 +158,12 @@ public sealed class FailoverTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var backend = await TestBackend.StartAsync("b1", ct);
-        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingBytes = 16 * 1024, FrameRelay = false });
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingBytes = 16 * 1024, FrameRelay = false },
+            backend: b => b with { HandshakeTimeout = RedialHang * 2 });
         var client = await balancer.ConnectAsync("/", ct);
         await client.AssertEchoAsync("x", ct);
 
-        backend.AcceptDelay = TimeSpan.FromSeconds(30);
+        backend.AcceptDelay = RedialHang;
         await backend.CloseAllAsync(WebSocketCloseStatus.InternalServerError, "crash");
         var closed = await SendUntilClosedAsync(client, ct, messageBytes: 4096);
         backend.AcceptDelay = TimeSpan.Zero;
