@@ -5,7 +5,10 @@ namespace WsBalancer.IntegrationTests.Failover;
 
 public sealed class FailoverTests
 {
-    private static readonly TimeSpan RedialHang = TimeSpan.FromSeconds(30);
+    // How long a re-dial hangs in the backend's handshake in the overflow tests, and how long they wait for the overflow:
+    // the client must fill the queue meanwhile. Generous: in the whole suite's first run on a fresh clone (test projects
+    // still building beside it) the balancer's reader once needed more than 10 s, then more than 20 s, for 21 messages.
+    private static readonly TimeSpan RedialHang = TimeSpan.FromSeconds(90);
 
     private readonly Faker _faker = new();
 
@@ -133,9 +136,8 @@ public sealed class FailoverTests
         var ct = TestContext.Current.CancellationToken;
         await using var backend = await TestBackend.StartAsync("b1", ct);
         // The pending queue is the message path's: the frame relay back-pressures the client instead.
-        // The re-dial must hang past any time the client needs to overflow the queue (a loaded machine's slow reader
-        // once took longer than the default 10 s handshake timeout, and got the redial's 1011 instead): the backend
-        // holds its handshake for 30 s, the balancer waits for it as long.
+        // The re-dial must hang past any time the client needs to overflow the queue (see RedialHang): the balancer
+        // waits for the backend's handshake longer than the backend holds it.
         await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { MaxPendingMessages = 20, FrameRelay = false },
             backend: b => b with { HandshakeTimeout = RedialHang * 2 });
         var victim = await balancer.ConnectAsync("/victim", ct);
@@ -174,8 +176,8 @@ public sealed class FailoverTests
     /// <summary>Keeps sending until the balancer closes the client; returns the close.</summary>
     private async Task<ClientMessage> SendUntilClosedAsync(ClientWebSocket client, CancellationToken ct, int messageBytes = 16)
     {
-        var receive = client.ReceiveMessageAsync(ct);
-        using var timeout = Timeouts.Linked(ct);
+        var receive = client.ReceiveMessageAsync(ct, RedialHang);
+        using var timeout = Timeouts.Linked(ct, RedialHang);
         try
         {
             for (var i = 0; i < 10_000 && !receive.IsCompleted; i++)

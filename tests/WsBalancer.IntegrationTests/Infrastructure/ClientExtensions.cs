@@ -18,9 +18,10 @@ public static class ClientExtensions
         socket.SendAsync(data, WebSocketMessageType.Binary, true, cancellationToken);
 
     /// <summary>Receives one whole message (bounded by the default timeout).</summary>
-    public static async Task<ClientMessage> ReceiveMessageAsync(this WebSocket socket, CancellationToken cancellationToken)
+    /// <param name="limit">How long to wait at most; <see cref="Timeouts.Default"/> when not given.</param>
+    public static async Task<ClientMessage> ReceiveMessageAsync(this WebSocket socket, CancellationToken cancellationToken, TimeSpan? limit = null)
     {
-        using var timeout = Timeouts.Linked(cancellationToken);
+        using var timeout = Timeouts.Linked(cancellationToken, limit);
         var buffer = new byte[64 * 1024];
         using var assembled = new MemoryStream();
         while (true)
