@@ -109,7 +109,7 @@ public sealed class SessionListTests
 
         var session = Assert.Single((await balancer.GetJsonAsync("/session/list", ct)).EnumerateArray());
 
-        Assert.Equal(target, backend.Connections.Single().Target);
+        Assert.Equal(target, (await backend.SingleConnectionAsync(ct)).Target);
         Assert.Equal(target, session.GetProperty("uri").GetString());
     }
 

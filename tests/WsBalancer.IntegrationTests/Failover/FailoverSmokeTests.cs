@@ -20,7 +20,7 @@ public sealed class FailoverSmokeTests
         await second.WaitForConnectionsAsync(1, ct);
         await client.AssertEchoAsync("after", ct);
 
-        var moved = second.Connections.Single();
+        var moved = (await second.SingleConnectionAsync(ct));
         Assert.Equal("1", moved.Headers["X-Balancer-Reconnect"]);
         Assert.Equal("/ocpp/CP-1?x=1", moved.Target);
         Assert.Equal(WebSocketState.Open, client.State);

@@ -26,7 +26,7 @@ public sealed class EchoTests
         Assert.Equal(text, echoedText.Text);
         Assert.Equal(WebSocketMessageType.Binary, echoedBinary.Type);
         Assert.Equal(binary, echoedBinary.Data);
-        var seen = backend.Connections.Single().Received;
+        var seen = (await backend.SingleConnectionAsync(ct)).Received;
         Assert.Equal([WebSocketMessageType.Text, WebSocketMessageType.Binary], seen.Select(f => f.Type));
         Assert.Equal(text, seen[0].Text);
         Assert.Equal(binary, seen[1].Data);

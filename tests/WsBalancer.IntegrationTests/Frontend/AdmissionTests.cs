@@ -68,7 +68,7 @@ public sealed class AdmissionTests
         var echo = await client.ReceiveFrameAsync(ct);
 
         Assert.Equal("hello", echo.Text);
-        Assert.Equal(target, backend.Connections.Single().Target);
+        Assert.Equal(target, (await backend.SingleConnectionAsync(ct)).Target);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class AdmissionTests
         Assert.False(string.IsNullOrWhiteSpace(refused.Reason));
         Assert.True((await balancer.GetJsonAsync("/frontend/list", ct))[0].GetProperty("paused").GetBoolean());
         Assert.Single(backend.Connections); // a refused handshake never reaches a backend
-        Assert.Equal(text, backend.Connections.Single().Received[^1].Text);
+        Assert.Equal(text, (await backend.SingleConnectionAsync(ct)).Received[^1].Text);
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class AdmissionTests
 
         Assert.Equal("""{"result":"success"}""", resumed.GetRawText());
         Assert.False((await balancer.GetJsonAsync("/frontend/list", ct))[0].GetProperty("paused").GetBoolean());
-        Assert.Equal("/after-resume", backend.Connections.Single().Target);
+        Assert.Equal("/after-resume", (await backend.SingleConnectionAsync(ct)).Target);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class ControlFrameTests
         Assert.Equal(payload, pong.Payload);
         Assert.False(pong.Masked); // §5.1: a server never masks
         Assert.Equal((RawOpcode.Text, text), (echo.Opcode, echo.Text));
-        var received = backend.Connections.Single().Received;
+        var received = (await backend.SingleConnectionAsync(ct)).Received;
         Assert.Equal([(WebSocketMessageType.Text, text)], received.Select(f => (f.Type, f.Text)));
     }
 
@@ -61,7 +61,7 @@ public sealed class ControlFrameTests
         var whole = string.Concat(parts);
         Assert.Equal(pings, frames.Where(f => f.Opcode == RawOpcode.Pong).Select(f => f.Payload));
         Assert.Equal(whole, frames.Single(f => f.Opcode == RawOpcode.Text).Text);
-        Assert.Equal([(WebSocketMessageType.Text, whole)], backend.Connections.Single().Received.Select(f => (f.Type, f.Text)));
+        Assert.Equal([(WebSocketMessageType.Text, whole)], (await backend.SingleConnectionAsync(ct)).Received.Select(f => (f.Type, f.Text)));
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class HandshakeResponseTests
         await client.AssertEchoAsync(text, ct);
 
         Assert.Empty(ResponseHeader(client, "Sec-WebSocket-Extensions"));
-        Assert.Equal(text, backend.Connections.Single().Received.Single().Text);
+        Assert.Equal(text, (await backend.SingleConnectionAsync(ct)).Received.Single().Text);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class HandshakeResponseTests
 
         Assert.Contains(ResponseHeader(client, "Sec-WebSocket-Extensions"), v => v.Contains("permessage-deflate", StringComparison.OrdinalIgnoreCase));
         Assert.Equal(binary, echoedBinary.Data);
-        var received = backend.Connections.Single().Received;
+        var received = (await backend.SingleConnectionAsync(ct)).Received;
         Assert.Equal(text, received[0].Text);
         Assert.Equal(binary, received[1].Data);
     }
@@ -94,7 +94,7 @@ public sealed class HandshakeResponseTests
         Assert.Equal(0x4, echo.Rsv); // RSV1: a compressed message
         Assert.True(echo.Payload.Length < text.Length / 4, $"{echo.Payload.Length} bytes on the wire for {text.Length} of text");
         Assert.Equal(text, Inflate(echo.Payload));
-        Assert.Equal(text, backend.Connections.Single().Received.Single().Text);
+        Assert.Equal(text, (await backend.SingleConnectionAsync(ct)).Received.Single().Text);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class SubprotocolTests
         });
         await client.AssertEchoAsync(_faker.Lorem.Sentence(), ct);
 
-        var connection = backend.Connections.Single();
+        var connection = (await backend.SingleConnectionAsync(ct));
         Assert.Equal(offer, connection.OfferedSubprotocols);
         Assert.Equal(expected, connection.Subprotocol);
         Assert.Equal(expected, client.SubProtocol);
@@ -53,7 +53,7 @@ public sealed class SubprotocolTests
         ]);
         await backend.WaitForConnectionsAsync(1, ct);
 
-        var connection = backend.Connections.Single();
+        var connection = (await backend.SingleConnectionAsync(ct));
         Assert.Equal(["alpha", "beta", "gamma"], connection.OfferedSubprotocols);
         Assert.Equal("gamma", connection.Subprotocol);
         Assert.Equal(["gamma"], client.Response.Values("Sec-WebSocket-Protocol"));

@@ -27,7 +27,7 @@ public sealed class UpstreamHeaderTests
         });
 
         await backend.WaitForConnectionsAsync(1, ct);
-        var seen = backend.Connections.Single().Headers;
+        var seen = (await backend.SingleConnectionAsync(ct)).Headers;
         foreach (var (name, value) in sent)
         {
             Assert.True(seen.TryGetValue(name, out var actual), $"{name} did not reach the backend");
@@ -50,7 +50,7 @@ public sealed class UpstreamHeaderTests
         await client.AssertEchoAsync(_faker.Lorem.Sentence(), ct);
 
         await backend.WaitForConnectionsAsync(1, ct);
-        var seen = backend.Connections.Single().Headers;
+        var seen = (await backend.SingleConnectionAsync(ct)).Headers;
         Assert.False(seen.ContainsKey("Sec-WebSocket-Extensions"), $"backend got the client's offer: {seen.GetValueOrDefault("Sec-WebSocket-Extensions")}");
     }
 
@@ -76,7 +76,7 @@ public sealed class UpstreamHeaderTests
         await client.ReceiveFrameAsync(ct);
 
         await backend.WaitForConnectionsAsync(1, ct);
-        var seen = backend.Connections.Single().Headers;
+        var seen = (await backend.SingleConnectionAsync(ct)).Headers;
         Assert.NotEqual(client.Key, seen["Sec-WebSocket-Key"]); // each leg negotiates its own key
         Assert.Equal(backend.Url.Authority, seen["Host"]);
         Assert.DoesNotContain("keep-alive", seen["Connection"], StringComparison.OrdinalIgnoreCase);
@@ -110,7 +110,7 @@ public sealed class UpstreamHeaderTests
         });
 
         await backend.WaitForConnectionsAsync(1, ct);
-        var seen = backend.Connections.Single().Headers;
+        var seen = (await backend.SingleConnectionAsync(ct)).Headers;
         Assert.False(seen.ContainsKey(blocked), $"{blocked} was passed");
         Assert.False(seen.ContainsKey(alsoBlocked), $"{alsoBlocked} was passed");
         Assert.Equal("kept", seen[allowed]);
@@ -139,7 +139,7 @@ public sealed class UpstreamHeaderTests
 
         await backend.WaitForConnectionsAsync(1, ct);
         var expected = trustReceivedXff && clientHops > 0 ? $"{received}, 127.0.0.1" : "127.0.0.1";
-        Assert.Equal(expected, backend.Connections.Single().Headers["X-Forwarded-For"]);
+        Assert.Equal(expected, (await backend.SingleConnectionAsync(ct)).Headers["X-Forwarded-For"]);
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class UpstreamHeaderTests
         await balancer.ConnectAsync("/r", ct, o => o.SetRequestHeader(DefaultReconnectHeader.ToLowerInvariant(), "1"));
 
         await backend.WaitForConnectionsAsync(1, ct);
-        Assert.False(backend.Connections.Single().Headers.ContainsKey(DefaultReconnectHeader));
+        Assert.False((await backend.SingleConnectionAsync(ct)).Headers.ContainsKey(DefaultReconnectHeader));
     }
 
     [Fact]
@@ -172,8 +172,8 @@ public sealed class UpstreamHeaderTests
         await second.WaitForConnectionsAsync(1, ct);
         await client.AssertEchoAsync("after", ct);
 
-        Assert.False(first.Connections.Single().Headers.ContainsKey(reconnectHeader), "the client's copy reached the first backend");
-        var moved = second.Connections.Single().Headers;
+        Assert.False((await first.SingleConnectionAsync(ct)).Headers.ContainsKey(reconnectHeader), "the client's copy reached the first backend");
+        var moved = (await second.SingleConnectionAsync(ct)).Headers;
         Assert.Equal("1", moved[reconnectHeader]);
         Assert.False(moved.ContainsKey(DefaultReconnectHeader));
     }

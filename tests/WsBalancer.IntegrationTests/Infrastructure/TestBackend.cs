@@ -99,6 +99,16 @@ public sealed class TestBackend : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The only connection, once this backend has recorded it: the balancer can read the 101 (and answer its client)
+    /// a moment before this backend's handler goes on to record the connection it has just accepted.
+    /// </summary>
+    public async Task<BackendConnection> SingleConnectionAsync(CancellationToken cancellationToken)
+    {
+        await WaitForConnectionsAsync(1, cancellationToken);
+        return Assert.Single(Connections);
+    }
+
     /// <summary>Closes every open connection with <paramref name="code"/>, as a backend going down would.</summary>
     public async Task CloseAllAsync(WebSocketCloseStatus code, string reason)
     {

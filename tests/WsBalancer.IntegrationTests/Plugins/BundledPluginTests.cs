@@ -38,7 +38,7 @@ public sealed class BundledPluginTests : IDisposable
         Assert.Equal(WebSocketMessageType.Close, close.Type);
         Assert.Equal((WebSocketCloseStatus)1008, close.CloseStatus);
         Assert.Equal("rate limit exceeded", close.CloseReason);
-        Assert.Equal(3, backend.Connections.Single().Received.Count);
+        Assert.Equal(3, (await backend.SingleConnectionAsync(ct)).Received.Count);
     }
 
     [Fact]

@@ -90,7 +90,7 @@ public sealed class PluginFailureTests : IDisposable
         var metrics = AdminMetricsText.Parse(await balancer.Admin.GetStringAsync("/metrics", ct));
         Assert.Equal(1, metrics.Find("wsbalancer_plugin_valve_errors_total", ("plugin", "Faulty")).Single().Value);
         Assert.Equal(1, metrics.Find("wsbalancer_plugin_listener_errors_total", ("plugin", "Faulty")).Single().Value);
-        Assert.Equal(["after"], backend.Connections.Single().Received.Select(m => m.Text));
+        Assert.Equal(["after"], (await backend.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
     }
 
     [Fact]

@@ -40,10 +40,10 @@ public sealed class ExampleScriptTests : IDisposable
         await client.SendTextAsync($"{words} Authorization: Bearer {token}; card {card}.", ct);
         var expected = $"{words} Authorization: Bearer [redacted]; card [redacted].";
         Assert.Equal(expected, await client.ReceiveTextAsync(ct));
-        Assert.Equal(expected, Assert.Single(backend.Connections.Single().Received).Text);
+        Assert.Equal(expected, Assert.Single((await backend.SingleConnectionAsync(ct)).Received).Text);
 
         // Backend → client on its own: a backend that leaks a secret is masked as well.
-        await backend.Connections.Single().SendTextAsync($"{{\"auth\":\"bearer {token}\",\"pan\":\"{card}\"}}", ct);
+        await (await backend.SingleConnectionAsync(ct)).SendTextAsync($"{{\"auth\":\"bearer {token}\",\"pan\":\"{card}\"}}", ct);
         Assert.Equal("{\"auth\":\"bearer [redacted]\",\"pan\":\"[redacted]\"}", await client.ReceiveTextAsync(ct));
     }
 
@@ -67,7 +67,7 @@ public sealed class ExampleScriptTests : IDisposable
 
         Assert.Equal(WebSocketMessageType.Binary, echoed.Type);
         Assert.Equal(binary, echoed.Data);
-        Assert.Equal(order, backend.Connections.Single().Received[0].Text);
+        Assert.Equal(order, (await backend.SingleConnectionAsync(ct)).Received[0].Text);
         var row = (await ScriptFolder.FindAsync(balancer, "redact-secrets.js", ct))!.Value;
         Assert.Equal(0, row.GetProperty("modifies").GetInt64());
         Assert.Equal(0, row.GetProperty("errors").GetInt64());
@@ -93,7 +93,7 @@ public sealed class ExampleScriptTests : IDisposable
         await client.AssertEchoAsync("ping!", ct);    // only the exact word is a heartbeat
         await client.AssertEchoAsync("[\"ping\"]", ct);
 
-        Assert.Equal([chat, "ping!", "[\"ping\"]"], backend.Connections.Single().Received.Select(m => m.Text));
+        Assert.Equal([chat, "ping!", "[\"ping\"]"], (await backend.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
         var row = (await ScriptFolder.FindAsync(balancer, "heartbeat.js", ct))!.Value;
         Assert.Equal(3, row.GetProperty("replies").GetInt64());
         Assert.Equal(3, row.GetProperty("drops").GetInt64());
@@ -124,7 +124,7 @@ public sealed class ExampleScriptTests : IDisposable
         Assert.False(string.IsNullOrWhiteSpace((string?)reply["detail"]));
         Assert.Equal("malformed JSON", (string?)second["error"]);
         Assert.InRange(((string?)second["detail"])!.Length, 1, 200);
-        Assert.Equal([good, "[1,2,3]"], backend.Connections.Single().Received.Select(m => m.Text));
+        Assert.Equal([good, "[1,2,3]"], (await backend.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
     }
 
     [Theory]
@@ -145,7 +145,7 @@ public sealed class ExampleScriptTests : IDisposable
         if (path == "/api")
         {
             Assert.StartsWith("{\"error\":\"malformed JSON\",\"detail\":", answer, StringComparison.Ordinal);
-            Assert.Empty(backend.Connections.Single().Received);
+            Assert.Empty((await backend.SingleConnectionAsync(ct)).Received);
         }
         else
         {
@@ -170,7 +170,7 @@ public sealed class ExampleScriptTests : IDisposable
         var before = TruncateToMilliseconds(DateTimeOffset.UtcNow);
 
         await client.SendTextAsync(sent, ct);
-        var received = (await backend.Connections.Single().WaitForMessageAsync(0, ct)).Text;
+        var received = (await (await backend.SingleConnectionAsync(ct)).WaitForMessageAsync(0, ct)).Text;
         var after = DateTimeOffset.UtcNow;
         Assert.Equal(received, await client.ReceiveTextAsync(ct));
 
@@ -212,7 +212,7 @@ public sealed class ExampleScriptTests : IDisposable
         Assert.Equal((string?)spoofed["op"], (string?)overwritten["op"]);
         Assert.Matches("^ \\{\"receivedAt\":\"[^\"]+\"\\} $", empty);
         Assert.InRange(ParseStamp((string)JsonNode.Parse(empty)!["receivedAt"]!), before, after);
-        Assert.Equal([plain, array, broken], backend.Connections.Single().Received.Take(3).Select(m => m.Text));
+        Assert.Equal([plain, array, broken], (await backend.SingleConnectionAsync(ct)).Received.Take(3).Select(m => m.Text));
     }
 
     // ---- ocpp-validate.js --------------------------------------------------------------------------------------
@@ -238,7 +238,7 @@ public sealed class ExampleScriptTests : IDisposable
             await charger.AssertEchoAsync(frame, ct); // in as the charger's, back as the central system's
         }
 
-        Assert.Equal(frames, backend.Connections.Single().Received.Select(m => m.Text));
+        Assert.Equal(frames, (await backend.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
         Assert.Equal(0, (await ScriptFolder.FindAsync(balancer, "ocpp-validate.js", ct))!.Value.GetProperty("drops").GetInt64());
     }
 
@@ -267,7 +267,7 @@ public sealed class ExampleScriptTests : IDisposable
 
         // The exact CALLERROR of OCPP-J 1.6 §4.2.3: [4, "<uniqueId of the CALL>", errorCode, errorDescription, {}].
         Assert.Equal(Frame(4, id, code, description, new JsonObject()), reply);
-        Assert.Equal([next], backend.Connections.Single().Received.Select(m => m.Text));
+        Assert.Equal([next], (await backend.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
     }
 
     [Theory]
@@ -305,7 +305,7 @@ public sealed class ExampleScriptTests : IDisposable
 
         await charger.AssertEchoAsync(next, ct); // nothing came back before it: no reply to a frame that may not get one
 
-        Assert.Equal([next], backend.Connections.Single().Received.Select(m => m.Text));
+        Assert.Equal([next], (await backend.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
         var warning = Assert.Single(log.Warnings);
         Assert.Contains($"{Encoding.UTF8.GetByteCount(frame)} bytes from the charger", warning, StringComparison.Ordinal);
         Assert.Contains(reason, warning, StringComparison.Ordinal);
@@ -323,7 +323,7 @@ public sealed class ExampleScriptTests : IDisposable
         await using var balancer = await TestBalancer.StartAsync([backend], ct, scripts: _scripts.Settings);
         var charger = await balancer.ConnectAsync(ChargerPath(), ct);
         await backend.WaitForConnectionsAsync(1, ct);
-        var centralSystem = backend.Connections.Single();
+        var centralSystem = (await backend.SingleConnectionAsync(ct));
         var id = UniqueId();
         var reset = Call("Reset", new JsonObject { ["type"] = "Soft" });
 
@@ -396,7 +396,7 @@ public sealed class ExampleScriptTests : IDisposable
         dying.AbortAll();
         await balancer.WaitForReconnectsAsync(1, ct);
         await surviving.WaitForConnectionsAsync(1, ct);
-        var centralSystem = surviving.Connections.Single();
+        var centralSystem = (await surviving.SingleConnectionAsync(ct));
         var replayed = JsonNode.Parse((await centralSystem.WaitForMessageAsync(0, ct)).Text)!.AsArray();
 
         Assert.Equal(4, replayed.Count);
@@ -440,7 +440,7 @@ public sealed class ExampleScriptTests : IDisposable
         await charger.AssertEchoAsync(after, ct);
         await charger.AssertEchoAsync("[3,\"wsb-boot-1\",{}]", ct); // no replay pending: such an answer is not swallowed
 
-        Assert.Equal([after, "[3,\"wsb-boot-1\",{}]"], surviving.Connections.Single().Received.Select(m => m.Text));
+        Assert.Equal([after, "[3,\"wsb-boot-1\",{}]"], (await surviving.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------

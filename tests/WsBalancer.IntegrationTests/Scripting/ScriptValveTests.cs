@@ -43,7 +43,7 @@ public sealed class ScriptValveTests : IDisposable
 
         var expectedTexts = expected.Select(e => string.Format(System.Globalization.CultureInfo.InvariantCulture, e, text, text.Length)).ToList();
         Assert.Equal(expectedTexts, echoed);
-        Assert.Equal([.. expectedTexts, "__marker__"], backend.Connections.Single().Received.Select(m => m.Text));
+        Assert.Equal([.. expectedTexts, "__marker__"], (await backend.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class ScriptValveTests : IDisposable
         await client.AssertReplyAsync("ping", "pong", ct);
         await client.AssertEchoAsync("real", ct);
 
-        Assert.Equal(["real"], backend.Connections.Single().Received.Select(m => m.Text));
+        Assert.Equal(["real"], (await backend.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
         var row = await ScriptFolder.FindAsync(balancer, "10-heartbeat.js", ct);
         Assert.Equal(1, row!.Value.GetProperty("replies").GetInt64());
         Assert.Equal(1, row.Value.GetProperty("drops").GetInt64());
@@ -115,7 +115,7 @@ public sealed class ScriptValveTests : IDisposable
 
         Assert.Equal((WebSocketCloseStatus)4001, close.CloseStatus);
         Assert.Equal("asked to leave", close.CloseReason);
-        Assert.Equal(["audit:one", "one"], backend.Connections.Single().Received.Select(m => m.Text));
+        Assert.Equal(["audit:one", "one"], (await backend.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
     }
 
     [Fact]
@@ -193,7 +193,7 @@ public sealed class ScriptValveTests : IDisposable
             }
 
             await client.AssertEchoAsync("good", ct);
-            Assert.Equal(mode == "pass" ? ["bad", "good"] : ["good"], backend.Connections.Single().Received.Select(m => m.Text));
+            Assert.Equal(mode == "pass" ? ["bad", "good"] : ["good"], (await backend.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
         }
 
         var row = (await ScriptFolder.FindAsync(balancer, "10-throws.js", ct))!.Value;
@@ -359,7 +359,7 @@ public sealed class ScriptValveTests : IDisposable
         Assert.Equal("login:alice", await client.ReceiveTextAsync(ct));
         Assert.Equal("resumed:1", await client.ReceiveTextAsync(ct));
         Assert.Equal("after", await client.ReceiveTextAsync(ct));
-        Assert.Equal(["login:alice", "resumed:1", "after"], surviving.Connections.Single().Received.Select(m => m.Text));
+        Assert.Equal(["login:alice", "resumed:1", "after"], (await surviving.SingleConnectionAsync(ct)).Received.Select(m => m.Text));
     }
 
     public void Dispose() => _scripts.Dispose();

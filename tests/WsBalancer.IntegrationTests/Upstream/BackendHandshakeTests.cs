@@ -340,7 +340,7 @@ public sealed class BackendHandshakeTests
         var echo = await EchoThroughAsync(client, text, ct);
 
         Assert.Equal(text, echo);
-        var headers = backend.Connections.Single().Headers;
+        var headers = (await backend.SingleConnectionAsync(ct)).Headers;
         Assert.True(!headers.TryGetValue("X-Name", out var seen) || seen == value, $"the backend got X-Name '{seen}' instead of '{value}'");
     }
 
