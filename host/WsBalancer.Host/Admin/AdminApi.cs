@@ -101,7 +101,8 @@ internal static class AdminApi
                 return AdminReplies.Failed($"unknown backend id '{id}'", StatusCodes.Status404NotFound);
             }
 
-            var (moved, failed) = await sessions.MoveOffDeletedBackendAsync(id);
+            // Not MoveOffDeletedBackendAsync: the backend is still there, so a session no other backend took stays on it.
+            var (moved, failed) = await sessions.FailoverBackendAsync(id);
             return failed > 0
                 ? AdminReplies.Failed($"{failed} of {moved + failed} session(s) could not be moved", StatusCodes.Status502BadGateway)
                 : moved == 0 ? AdminReplies.NoActionRequired : AdminReplies.Success;

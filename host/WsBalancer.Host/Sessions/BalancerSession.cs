@@ -414,7 +414,17 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
                         return command.EndReason;
                     }
 
-                    await MoveAsync(command.Outcome);
+                    try
+                    {
+                        await MoveAsync(command.Outcome);
+                    }
+                    finally
+                    {
+                        // Every way out of a move answers its requester: the session's end cancels the dial, and an
+                        // administrator (a delete, a drain) would otherwise wait for ever. After an answer, a no-op.
+                        command.Outcome.TrySetResult(FailoverResult.Failed("session ended"));
+                    }
+
                     continue;
                 }
             }
@@ -572,7 +582,9 @@ internal sealed partial class BalancerSession : ILiveSession, ISessionDetails, I
         }
 
         _lease.Release();
-        Volatile.Write(ref _ended, true);
+        // A full fence, not a release: Post enqueues and then reads _ended, this writes _ended and then looks at the
+        // queue; with a plain store both could miss the other and a command would never be answered.
+        Interlocked.Exchange(ref _ended, true);
         FailPendingCommands();
 
         _services.Metrics.SessionEnded(_services.Time.GetUtcNow() - StartedAt);

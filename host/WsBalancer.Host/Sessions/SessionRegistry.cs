@@ -82,21 +82,36 @@ internal sealed class SessionRegistry : IDrainSessions
         return AdminResult.Success;
     }
 
-    /// <summary>Moves every session currently on <paramref name="backendId"/>; returns how many moved and how many failed.</summary>
+    /// <summary>
+    /// Moves every session currently on <paramref name="backendId"/>; returns how many moved and how many failed (could
+    /// not be moved and are still on it: they go on there). One that ended, or whose leg broke and recovery moved it,
+    /// while its move was asked for is neither.
+    /// </summary>
     public async Task<(int Moved, int Failed)> FailoverBackendAsync(string backendId)
     {
-        var moves = new List<Task<FailoverResult>>();
+        var moves = new List<(ILiveSession Session, Task<FailoverResult> Move)>();
         foreach (var session in _sessions.Values)
         {
             if (session.BackendId == backendId)
             {
-                moves.Add(session.RequestFailoverAsync());
+                moves.Add((session, session.RequestFailoverAsync()));
             }
         }
 
-        var results = await Task.WhenAll(moves);
-        var moved = results.Count(r => r.Result == AdminResult.Success);
-        return (moved, results.Length - moved);
+        int moved = 0, failed = 0;
+        foreach (var (session, move) in moves)
+        {
+            if ((await move).Result == AdminResult.Success)
+            {
+                moved++;
+            }
+            else if (Find(session.Id) is not null && session.BackendId == backendId)
+            {
+                failed++;
+            }
+        }
+
+        return (moved, failed);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.WebSockets;
 
 namespace WsBalancer.IntegrationTests.Failover;
@@ -54,6 +55,55 @@ public sealed class AdministrativeFailoverTests
         Assert.Equal("failed", reply.GetProperty("result").GetString());
         await client.AssertEchoAsync("still on the old leg", ct);
         Assert.Single(backend.Connections);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SessionFailover_ClientLeavesWhileTheMoveDials_RequestAnsweredSessionEnded(bool frameRelay)
+    {
+        // The session's end cancels the move's dial: its requester must still hear (a backend failover or a delete
+        // waits for every one of its moves, and would hang for good).
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync("slow", ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, server: s => s with { FrameRelay = frameRelay },
+            backend: b => b with { HandshakeTimeout = TimeSpan.FromMinutes(2) });
+        var client = await balancer.ConnectAsync("/", ct);
+        await client.AssertEchoAsync("x", ct);
+        var sessionId = (await balancer.SingleSessionAsync(ct)).Id;
+        backend.AcceptDelay = TimeSpan.FromMinutes(1); // the move's dial hangs in the backend's handshake
+
+        var move = balancer.PostRawAsync($"/session/failover/{sessionId}", ct);
+        await backend.WaitForHandshakesAsync(2, ct);
+        await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", ct);
+        var reply = await move.WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, reply.Status);
+        Assert.Equal("session ended", reply.Reason);
+        await balancer.WaitForSessionsAsync(0, ct);
+    }
+
+    [Fact]
+    public async Task BackendFailover_NoBackendTakesTheSessions_502AndTheyStayOnTheirBackend()
+    {
+        // A failover is not a delete: a session that could not move goes on where it is.
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct);
+        var clients = new[] { await balancer.ConnectAsync("/one", ct), await balancer.ConnectAsync("/two", ct) };
+        await backend.WaitForConnectionsAsync(2, ct);
+        backend.DeclineStatus = 503;
+
+        var reply = await balancer.PostRawAsync("/backend/failover/b1", ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, reply.Status);
+        Assert.Equal("2 of 2 session(s) could not be moved", reply.Reason);
+        foreach (var client in clients)
+        {
+            await client.AssertEchoAsync("still here", ct);
+        }
+
+        Assert.All((await balancer.GetJsonAsync("/session/list", ct)).EnumerateArray(), s => Assert.Equal("b1", s.GetProperty("backendId").GetString()));
     }
 
     [Fact]

@@ -22,6 +22,7 @@ internal sealed class SequencedClient : IAsyncDisposable
     private Task _receiver = Task.CompletedTask;
     private int _sent;
     private volatile int _highestEchoed = -1;
+    private volatile bool _closing;
 
     private SequencedClient(ClientWebSocket socket, string path)
     {
@@ -129,6 +130,8 @@ internal sealed class SequencedClient : IAsyncDisposable
         using var timeout = Timeouts.Linked(cancellationToken);
         if (_socket.State == WebSocketState.Open)
         {
+            // Marked before the close goes out: its answer can arrive before the socket's state says CloseSent.
+            _closing = true;
             try
             {
                 await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
@@ -163,10 +166,12 @@ internal sealed class SequencedClient : IAsyncDisposable
         {
             while (true)
             {
-                var message = await _socket.ReceiveMessageAsync(cancellationToken);
+                // No bound of its own: a session may stay quiet for as long as its test likes; the test's token and
+                // the client's disposal end this wait.
+                var message = await _socket.ReceiveMessageAsync(cancellationToken, Timeout.InfiniteTimeSpan);
                 if (message.Type == WebSocketMessageType.Close)
                 {
-                    if (_socket.State == WebSocketState.CloseReceived)
+                    if (!_closing && _socket.State == WebSocketState.CloseReceived)
                     {
                         ClosedByBalancer = (message.CloseStatus, message.CloseReason); // not the answer to our own close
                     }

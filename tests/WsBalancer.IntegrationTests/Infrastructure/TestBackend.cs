@@ -24,6 +24,7 @@ public sealed class TestBackend : IAsyncDisposable
     private readonly ConcurrentQueue<BackendConnection> _connections = new();
     private readonly SemaphoreSlim _connected = new(0);
     private int _port;
+    private readonly SemaphoreSlim _handshakeStarted = new(0);
     private int _handshakesStarted;
 
     private readonly bool _tls;
@@ -99,6 +100,16 @@ public sealed class TestBackend : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until <paramref name="count"/> upgrade requests have reached this backend (accepted or not yet).</summary>
+    public async Task WaitForHandshakesAsync(int count, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeouts.Linked(cancellationToken);
+        while (HandshakesStarted < count)
+        {
+            await _handshakeStarted.WaitAsync(timeout.Token);
+        }
+    }
+
     /// <summary>
     /// The only connection, once this backend has recorded it: the balancer can read the 101 (and answer its client)
     /// a moment before this backend's handler goes on to record the connection it has just accepted.
@@ -136,6 +147,7 @@ public sealed class TestBackend : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _handshakesStarted);
+        _handshakeStarted.Release();
         if (AcceptDelay > TimeSpan.Zero)
         {
             await Task.Delay(AcceptDelay, context.RequestAborted);

@@ -37,15 +37,12 @@ public sealed class ChaosSoakTests : IDisposable
     private readonly ConcurrentQueue<string> _replace = new(); // new paths for the next talker that looks
     private readonly ConcurrentBag<SequencedClient> _retired = []; // sessions closed by their talker, kept for the checks
 
-    private static int Setting(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
-
     [Fact]
     public async Task ThousandSessionsUnderChaos_NoLossNoReorderNoLeak()
     {
         var ct = TestContext.Current.CancellationToken;
-        var sessions = Setting("WSB_SOAK_SESSIONS", 1000);
-        var duration = TimeSpan.FromSeconds(Setting("WSB_SOAK_SECONDS", 45));
+        var sessions = SoakSetting.Get("WSB_SOAK_SESSIONS", 1000);
+        var duration = TimeSpan.FromSeconds(SoakSetting.Get("WSB_SOAK_SECONDS", 45));
         _scripts.Write(ScriptName, Script(1));
         await using var backends = new Backends(await TestBackends.StartAsync(3, ct));
         await using var balancer = await TestBalancer.StartAsync(

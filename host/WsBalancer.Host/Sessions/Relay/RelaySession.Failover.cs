@@ -90,12 +90,15 @@ internal sealed partial class RelaySession
     {
         var old = _leg;
         RelayBackendLeg next;
+        using var dialAbort = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
         try
         {
-            next = await _upstream.DialRelayAsync(RequestUri, ReconnectHeaders, old.BackendId, _lifetime.Token);
+            next = await DialUnlessLegEndsAsync(old.BackendId, dialAbort);
         }
-        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        catch (OperationCanceledException) when (dialAbort.IsCancellationRequested)
         {
+            // The session ends, or one of its pumps ended meanwhile (the client closed or left, the backend closed or
+            // died): that end is the supervisor's next business, not a new leg. The requester hears at once.
             request.TrySetResult(FailoverResult.Failed("session ended"));
             return null;
         }
@@ -139,6 +142,33 @@ internal sealed partial class RelaySession
         request.TrySetResult(FailoverResult.Success);
         SessionsLog.RelayFailoverCompleted(_logger, Id, old.BackendId, next.BackendId);
         return null;
+    }
+
+    /// <summary>
+    /// A move's dial, given up when either pump ends first: the supervisor, busy in the dial, would otherwise answer a
+    /// closing client (or pass on a backend's close) only when the new backend answered or the handshake timed out.
+    /// </summary>
+    private async Task<RelayBackendLeg> DialUnlessLegEndsAsync(string leavingBackendId, CancellationTokenSource dialAbort)
+    {
+        var dial = _upstream.DialRelayAsync(RequestUri, ReconnectHeaders, leavingBackendId, dialAbort.Token);
+        var up = _up?.Run ?? Never;
+        var down = _down?.Run ?? Never;
+        if (await Task.WhenAny(dial, up, down) != dial)
+        {
+            await dialAbort.CancelAsync();
+            try
+            {
+                await (await dial).DisposeAsync(); // it completed before it saw the cancellation: not wanted now
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A dial failing now changes nothing: the move is given up either way.
+            }
+
+            dialAbort.Token.ThrowIfCancellationRequested();
+        }
+
+        return await dial;
     }
 
     /// <summary>The old leg of a move has delivered its last replies (or ran out of time): the new leg's replies start.</summary>

@@ -31,9 +31,19 @@ internal sealed partial class RelaySession
                     return await CloseClientAsync(command.CloseCode, command.CloseReason, command.EndReason, backendCode: 1000, command.DropsBackend);
                 }
 
-                if (await MoveAsync(command.Outcome) is { } moveEnded)
+                SessionEndReason? moveEnded;
+                try
                 {
-                    return moveEnded;
+                    moveEnded = await MoveAsync(command.Outcome);
+                }
+                finally
+                {
+                    command.Outcome.TrySetResult(FailoverResult.Failed("session ended")); // every way out answers; else a no-op
+                }
+
+                if (moveEnded is { } endedByMove)
+                {
+                    return endedByMove;
                 }
 
                 if (_drainingLeg is not null)

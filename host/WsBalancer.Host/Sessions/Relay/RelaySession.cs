@@ -417,7 +417,9 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
         FinalReason = _endReason ?? reason;
         EndPair();
         _lease.Release();
-        Volatile.Write(ref _ended, true);
+        // A full fence, not a release: Post enqueues and then reads _ended, this writes _ended and then looks at the
+        // queue; with a plain store both could miss the other and a command would never be answered.
+        Interlocked.Exchange(ref _ended, true);
         FailPendingCommands();
         _services.Metrics.SessionEnded(_services.Time.GetUtcNow() - StartedAt);
         _lifetime.Dispose();
