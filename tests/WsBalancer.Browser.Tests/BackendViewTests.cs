@@ -68,6 +68,61 @@ public sealed class BackendViewTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Drain_RateAskedAndChecked_ProgressShown_UndrainTakesSessionsAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backends = await TestBackends.StartAsync(2, ct);
+        await using var balancer = await TestBalancer.StartAsync(backends, ct);
+        // b2 is switched off while the clients connect, so all three sessions are on b1.
+        Assert.Equal(AdminHttp.Success, (await balancer.PostRawAsync("/backend/disable/b2", ct)).Body);
+        var clients = new List<System.Net.WebSockets.ClientWebSocket>();
+        for (var i = 0; i < 3; i++)
+        {
+            clients.Add(await balancer.ConnectAsync($"/drained/{i}", ct));
+        }
+
+        Assert.Equal(AdminHttp.Success, (await balancer.PostRawAsync("/backend/enable/b2", ct)).Body);
+        await using var session = await PageSession.OpenAsync(browser, balancer.Admin.BaseAddress!);
+        var page = session.Page;
+        await session.GotoAsync("backends");
+        var row = page.Locator("tr[data-backend-id='b1']");
+        await Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("3");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Drain b1" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Drain backend b1?" });
+        await Expect(dialog).ToContainTextAsync("Moves the 3 live sessions of \"b1\" to other backends");
+        var rate = dialog.GetByLabel("Sessions per second");
+        await Expect(rate).ToBeFocusedAsync();
+        await Expect(rate).ToHaveValueAsync("10");
+        await rate.FillAsync("0");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Start drain" }).ClickAsync();
+        await Expect(page.Locator("#drain-rate-error")).ToHaveTextAsync("rate must be above 0 and at most 1000 sessions per second");
+        await Expect(rate).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(dialog).ToBeVisibleAsync(); // nothing sent: the dialog waits for a valid rate
+        Assert.DoesNotContain("draining", (await balancer.GetAsync("/backend/list", ct)).Body, StringComparison.Ordinal);
+
+        await rate.FillAsync("5");
+        await rate.PressAsync("Enter");
+        await Expect(session.LatestActivity).ToContainTextAsync("Drain backend b1 at 5/s — success");
+        await Expect(row).ToContainTextAsync("drained: 3 moved, takes no new sessions", new() { Timeout = 20_000 });
+        var drained = (await balancer.BackendAsync("b1", ct))!.Value.GetProperty("draining");
+        Assert.Equal("drained", drained.GetProperty("state").GetString());
+        Assert.Equal(5, drained.GetProperty("rate").GetDouble());
+        Assert.All((await balancer.GetJsonAsync("/session/list", ct)).EnumerateArray(), s => Assert.Equal("b2", s.GetProperty("backendId").GetString()));
+        foreach (var client in clients)
+        {
+            await client.AssertEchoAsync("moved, not dropped", ct);
+        }
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Undrain b1" }).ClickAsync();
+        await Expect(session.LatestActivity).ToContainTextAsync("Undrain backend b1 — success");
+        await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Drain b1" })).ToBeVisibleAsync();
+        await Expect(row).Not.ToContainTextAsync("drain");
+        Assert.False((await balancer.BackendAsync("b1", ct))!.Value.TryGetProperty("draining", out _));
+        session.AssertNoProblems();
+    }
+
+    [Fact]
     public async Task Add_InvalidValues_TheApisMessageAtTheField()
     {
         var ct = TestContext.Current.CancellationToken;

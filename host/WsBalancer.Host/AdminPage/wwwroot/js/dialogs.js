@@ -42,3 +42,50 @@ export function showText(title, text) {
   body.textContent = text;
   open(dialog, body);
 }
+
+/** The rate a drain dialog may send: a number above 0 and at most 1000 (the API's bounds), or an error message. */
+export function checkDrainRate(text) {
+  const value = String(text).trim();
+  if (!/^\d+(\.\d+)?$/.test(value)) return { error: 'rate must be a number of sessions per second, such as 10 or 0.5' };
+  const rate = Number(value);
+  if (rate <= 0 || rate > 1000) return { error: 'rate must be above 0 and at most 1000 sessions per second' };
+  return { rate: value };
+}
+
+/**
+ * Asks for a drain's rate; resolves with it (as typed, checked) or null when cancelled. onCurl(rate) copies the
+ * action's curl command for the rate in the field.
+ */
+export function askDrainRate({ title, message, onCurl }) {
+  const dialog = document.getElementById('drain-dialog');
+  const input = document.getElementById('drain-rate');
+  const error = document.getElementById('drain-rate-error');
+  document.getElementById('drain-title').textContent = title;
+  document.getElementById('drain-message').textContent = message;
+  input.value = '10';
+  error.textContent = '';
+  input.removeAttribute('aria-invalid');
+  document.getElementById('drain-curl').onclick = () => onCurl(input.value.trim());
+  const ok = document.getElementById('drain-ok');
+  ok.onclick = (event) => {
+    const checked = checkDrainRate(input.value);
+    if (checked.error) {
+      event.preventDefault(); // the dialog stays open with the message at its field
+      error.textContent = checked.error;
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+    }
+  };
+  // Enter in the field starts the drain: the form's implicit submission would press its first button, Cancel.
+  input.onkeydown = (event) => {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      ok.click();
+    }
+  };
+  dialog.returnValue = 'cancel';
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok' ? checkDrainRate(input.value).rate : null), { once: true });
+    open(dialog, input);
+  });
+}

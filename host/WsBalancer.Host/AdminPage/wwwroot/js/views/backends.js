@@ -2,7 +2,7 @@
 import { h, rerender, table, badge, actionButton } from '../dom.js';
 import { formatInteger } from '../format.js';
 import { getJson, reasonOf } from '../api.js';
-import { confirmAction, showText } from '../dialogs.js';
+import { confirmAction, showText, askDrainRate } from '../dialogs.js';
 import { copy } from '../clipboard.js';
 
 const FIELDS = ['url', 'id', 'ping-time', 'handshake-timeout', 'breaker-threshold', 'pass-headers'];
@@ -18,6 +18,22 @@ export function fieldOfReason(reason) {
   return null;
 }
 
+/** The badge of a drain's progress (the row's draining field), or null when the backend is not drained. */
+export function drainBadge(draining) {
+  if (!draining) return null;
+  const left = `${formatInteger(draining.remaining)} left`;
+  switch (draining.state) {
+    case 'running': return [`draining ${formatRate(draining.rate)}/s: ${formatInteger(draining.moved)} moved, ${left}`, 'warn'];
+    case 'paused': return [`drain paused: ${left}, no other backend takes them`, 'bad'];
+    case 'drained': return [`drained: ${formatInteger(draining.moved)} moved, takes no new sessions`, 'off'];
+    default: return [`drain stopped: ${formatInteger(draining.moved)} moved, ${left}, takes no new sessions`, 'off'];
+  }
+}
+
+function formatRate(rate) {
+  return Number.isInteger(rate) ? String(rate) : rate.toFixed(2).replace(/0+$/, '');
+}
+
 const BREAKER = { Closed: ['breaker closed', 'ok'], HalfOpen: ['breaker half-open', 'warn'], Open: ['breaker open', 'bad'] };
 
 export function createBackends(app) {
@@ -30,6 +46,9 @@ export function createBackends(app) {
     const [breakerText, breakerKind] = BREAKER[backend.breakerState] ?? [`breaker ${backend.breakerState}`, 'warn'];
     const button = (label, onclick, options) => actionButton(label, '', id, onclick, options);
     const actions = [button('Config', () => showConfig(id), { kind: 'quiet' })];
+    // Drained in any state (a stopped drain too) the backend takes no new session until it is undrained.
+    const draining = Boolean(backend.draining);
+    const drain = drainBadge(backend.draining);
     if (app.canAct) {
       actions.push(
         backend.enabled
@@ -37,12 +56,15 @@ export function createBackends(app) {
           : button('Enable', () => app.act({ label: `Enable backend ${id}`, path: path('enable') }), { key: 'toggle' }),
         button('Reset', () => app.act({ label: `Reset breaker of backend ${id}`, path: path('reset') })),
         button('Fail over', () => app.act({ label: `Fail over backend ${id}`, path: path('failover') })),
+        draining
+          ? button('Undrain', () => app.act({ label: `Undrain backend ${id}`, path: path('undrain') }), { key: 'drain' })
+          : button('Drain', () => startDrain(backend), { key: 'drain' }),
         button('Delete', () => confirmDelete(backend), { kind: 'danger' }));
     }
     return h('tr', { 'data-backend-id': id },
       h('td', { class: 'mono id', text: id }),
       h('td', { class: 'mono', text: backend.url }),
-      h('td', {}, backend.enabled ? badge('enabled', 'ok') : badge('disabled', 'off'), badge(breakerText, breakerKind)),
+      h('td', {}, backend.enabled ? badge('enabled', 'ok') : badge('disabled', 'off'), badge(breakerText, breakerKind), drain && badge(...drain)),
       h('td', { class: 'num', text: formatInteger(backend.activeConnections) }),
       h('td', { class: 'num', text: formatInteger(backend.totalConnections) }),
       h('td', { class: 'num', text: formatInteger(backend.totalFailures) }),
@@ -60,6 +82,18 @@ export function createBackends(app) {
       onCurl: () => copy(app.curl('POST', path)),
     });
     if (ok) await app.act({ label: `Delete backend ${id}`, path });
+  }
+
+  async function startDrain(backend) {
+    const id = backend.id;
+    const path = (rate) => `/backend/drain/${encodeURIComponent(id)}?rate=${encodeURIComponent(rate)}`;
+    const sessions = backend.activeConnections;
+    const rate = await askDrainRate({
+      title: `Drain backend ${id}?`,
+      message: `Moves the ${sessions} live session${sessions === 1 ? '' : 's'} of "${id}" to other backends, a few each second, without their clients noticing; "${id}" takes no new session until it is undrained.`,
+      onCurl: (typed) => copy(app.curl('POST', path(typed))),
+    });
+    if (rate !== null) await app.act({ label: `Drain backend ${id} at ${rate}/s`, path: path(rate) });
   }
 
   async function showConfig(id) {
