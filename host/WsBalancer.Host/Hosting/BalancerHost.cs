@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.DependencyInjection;
@@ -121,6 +122,8 @@ internal sealed class BalancerHost : IAsyncDisposable
             sockets.UnsafePreferInlineScheduling = settings.Server.InlineIo;
         });
         var services = builder.Services;
+        // Client bytes in 16 KiB blocks, as the backend leg reads (see ClientBlockPool): Kestrel takes its pool from here.
+        services.AddSingleton<IMemoryPoolFactory<byte>, ClientBlockPoolFactory>();
         services.AddSingleton(settings);
         services.AddSingleton(settings.Server);
         services.AddSingleton(TimeProvider.System);
