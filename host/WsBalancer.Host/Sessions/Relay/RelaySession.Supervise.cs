@@ -113,6 +113,7 @@ internal sealed partial class RelaySession
                 return await ClientFailedAsync(code, outcome.Reason, outcome.OutboundMidFrame);
             case RelayEnd.InboundEnded or RelayEnd.InboundTruncated:
                 await CloseBackendAsync(_leg, outcome.OutboundMidFrame, 1001, "client went away");
+                await AwaitBackendEndAsync();
                 return _endReason ?? SessionEndReason.ClientGone;
             case RelayEnd.OutboundEnded:
                 return await BackendWriteFailedAsync();
@@ -329,7 +330,25 @@ internal sealed partial class RelaySession
         }
 
         await CloseBackendAsync(_leg, midFrame, 1001, "client went away");
+        await AwaitBackendEndAsync();
         return _endReason ?? SessionEndReason.ClientGone;
+    }
+
+    /// <summary>
+    /// After our close to the backend of a session whose client is gone: reads (and drops) what the backend still sends
+    /// until it ends the connection, within the drain timeout. Closing the socket with unread bytes (a backend that was
+    /// streaming to the vanished client) would reset the connection, and the backend's kernel could drop our close
+    /// before the backend read it: it would see a lost connection instead of 1001.
+    /// </summary>
+    private async Task AwaitBackendEndAsync()
+    {
+        if (_down is { } running)
+        {
+            await running.AbandonAsync(); // nothing it reads can reach the client now
+            Retire(running, up: false);
+        }
+
+        await RelayFrames.AwaitEndAsync(_leg.Transport.Input, DrainTimeout);
     }
 
     /// <summary>
