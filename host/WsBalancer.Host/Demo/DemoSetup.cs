@@ -70,7 +70,7 @@ internal sealed class DemoSetup : IAsyncDisposable
         output.WriteLine($"  Failover:   curl -X POST {new Uri(host.AdminUri, "/session/failover/")}<session id>   (the client stays connected)");
         var first = _backends[0].Name;
         output.WriteLine($"  Drain:      curl -X POST \"{new Uri(host.AdminUri, $"/backend/drain/{first}")}?rate=5\"   (its sessions move to the others, 5 a second, no client notices;");
-        output.WriteLine($"              curl -X POST {new Uri(host.AdminUri, $"/backend/undrain/{first}")} takes it back)");
+        output.WriteLine($"              curl -X POST {new Uri(host.AdminUri, $"/backend/undrain/{first}")} takes it back; or Drain and Undrain in the web page's Backends view)");
         output.WriteLine($"  Metrics:    curl {new Uri(host.AdminUri, "/metrics")}   (sessions, failovers, drains, bytes held against the buffer budget)");
         output.WriteLine($"  Plugins:    curl {new Uri(host.AdminUri, "/plugin/list")}   (drop a plugin folder into {host.PluginsDirectory}/ and it loads within 2 s)");
         output.WriteLine("              RateLimit is on: more than 20 messages per second (burst 40) from one session are dropped.");
