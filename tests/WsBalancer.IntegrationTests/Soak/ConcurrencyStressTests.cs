@@ -62,7 +62,7 @@ public sealed class ConcurrencyStressTests : IDisposable
                 await ConnectAsync(balancer, ct);
             }
 
-            await balancer.WaitForSessionsAsync(sessions, ct);
+            await Bounded(balancer.WaitForSessionsAsync(sessions, ct), () => $"{balancer.Sessions.Count} of {sessions} sessions registered", ct);
             using var over = Timeouts.Linked(ct, duration);
             var talkers = _clients.Keys.Select(path => Task.Run(() => TalkAsync(path, over.Token, ct), ct)).ToList();
             var actors = new List<Task>
@@ -86,7 +86,8 @@ public sealed class ConcurrencyStressTests : IDisposable
             var stayed = _clients.Values.Where(c => c.IsOpen).ToList();
             foreach (var client in stayed)
             {
-                Assert.True(await client.SettleAsync(() => "settle", ct), $"{client.Path}: closed while settling: {client.ClosedByBalancer}");
+                var settled = await Bounded(client.SettleAsync(() => "settle", ct), () => $"{client.Path}: no echo of its last message ({client.Sent} sent, {client.Echoes.Length} echoed)", ct);
+                Assert.True(settled, $"{client.Path}: closed while settling: {client.ClosedByBalancer}");
             }
 
             var all = _clients.Values.Concat(_retired).ToList();
@@ -96,8 +97,8 @@ public sealed class ConcurrencyStressTests : IDisposable
             Assert.True(ended.Count == 0, $"{ended.Count} sessions ended by the balancer, with a backend always there to move to: {string.Join("; ", ended.Take(10))}");
             await AssertCountsAgreeAsync(balancer, backends, stayed, ct);
 
-            await Task.WhenAll(_clients.Values.Select(c => c.CloseAsync(ct)));
-            await balancer.WaitForSessionsAsync(0, ct);
+            await Bounded(Task.WhenAll(_clients.Values.Select(c => c.CloseAsync(ct))), () => "a client's close was not answered", ct);
+            await Bounded(balancer.WaitForSessionsAsync(0, ct), () => $"{balancer.Sessions.Count} sessions left after every client closed", ct);
             await TestBackends.WaitForNoConnectionsAsync(balancer, backends.All, ct);
             TestContext.Current.TestOutputHelper?.WriteLine(
                 $"{sessions} sessions for {duration}: {all.Sum(c => c.Sent)} messages, all echoed; {stayed.Count} stayed; actions: "
@@ -121,14 +122,16 @@ public sealed class ConcurrencyStressTests : IDisposable
     /// </summary>
     private static async Task AssertCountsAgreeAsync(TestBalancer balancer, TestBackends backends, List<SequencedClient> stayed, CancellationToken ct)
     {
-        using var timeout = Timeouts.Linked(ct);
+        // The deadline is checked between rounds, not passed to the requests: a round cut short would say nothing about
+        // what disagreed.
+        var deadline = DateTime.UtcNow + Timeouts.Default;
         var expected = stayed.Select(c => c.Path).Order(StringComparer.Ordinal).ToList();
         while (true)
         {
-            var rows = (await balancer.GetJsonAsync("/session/list", timeout.Token)).EnumerateArray().ToList();
+            var rows = (await balancer.GetJsonAsync("/session/list", ct)).EnumerateArray().ToList();
             var listed = rows.Select(r => r.GetProperty("uri").GetString()!).Order(StringComparer.Ordinal).ToList();
-            var stats = (await balancer.GetJsonAsync("/stats", timeout.Token)).GetProperty("sessions").GetInt32();
-            var metric = AdminMetricsText.Parse((await balancer.GetAsync("/metrics", timeout.Token)).Body).Value("wsbalancer_active_sessions");
+            var stats = (await balancer.GetJsonAsync("/stats", ct)).GetProperty("sessions").GetInt32();
+            var metric = AdminMetricsText.Parse((await balancer.GetAsync("/metrics", ct)).Body).Value("wsbalancer_active_sessions");
             var sockets = backends.All.SelectMany(b => b.OpenConnections.Select(c => $"{c.Target}@{b.Name}")).Order(StringComparer.Ordinal).ToList();
             var placed = rows.Select(r => $"{r.GetProperty("uri").GetString()}@{r.GetProperty("backendId").GetString()}").Order(StringComparer.Ordinal).ToList();
             var agree = listed.SequenceEqual(expected) && stats == expected.Count && metric == expected.Count && sockets.SequenceEqual(placed);
@@ -137,7 +140,7 @@ public sealed class ConcurrencyStressTests : IDisposable
                 return;
             }
 
-            if (timeout.IsCancellationRequested)
+            if (DateTime.UtcNow > deadline)
             {
                 Assert.Fail(
                     $"{expected.Count} open clients; list {listed.Count} (missing {string.Join(",", expected.Except(listed).Take(5))}, extra {string.Join(",", listed.Except(expected).Take(5))}); "
@@ -146,6 +149,25 @@ public sealed class ConcurrencyStressTests : IDisposable
 
             await Task.Delay(50, CancellationToken.None); // old legs finish their close in the background: polled, bounded
         }
+    }
+
+    /// <summary>Awaits a bounded wait; one that runs out fails the test saying what was awaited, not "a task was canceled".</summary>
+    private static async Task Bounded(Task wait, Func<string> what, CancellationToken ct)
+    {
+        try
+        {
+            await wait;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Assert.Fail($"timed out: {what()}");
+        }
+    }
+
+    private static async Task<T> Bounded<T>(Task<T> wait, Func<string> what, CancellationToken ct)
+    {
+        await Bounded((Task)wait, what, ct);
+        return await wait;
     }
 
     /// <summary>Runs <paramref name="action"/> again and again until the run is over; its failures are collected.</summary>
