@@ -21,7 +21,7 @@ public sealed class SessionViewTests(BrowserFixture browser)
         await Expect(page.Locator("#sessions-range")).ToHaveTextAsync("0–0 of 0");
 
         var client = await balancer.ConnectAsync("/charger/42?model=x", ct);
-        var id = (await balancer.GetJsonAsync("/session/list", ct))[0].GetProperty("id").GetString()!;
+        var id = (await balancer.SingleSessionAsync(ct)).Id; // registered: the client can read its 101 a moment before
         var row = page.Locator($"tr[data-session-id='{id}']");
         // The view polls every 1.5 s: the new session is on screen within 2 s.
         await Expect(row).ToBeVisibleAsync(new() { Timeout = 2000 });
