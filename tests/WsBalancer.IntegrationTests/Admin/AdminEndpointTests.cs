@@ -145,6 +145,7 @@ public sealed class AdminEndpointTests
         await using var backends = await TestBackends.StartAsync(2, ct);
         await using var balancer = await TestBalancer.StartAsync(backends, ct);
         var client = await balancer.ConnectAsync("/", ct);
+        await balancer.SingleSessionAsync(ct); // registered: the client can read its 101 a moment before
         var sessionOn = (await balancer.GetJsonAsync("/session/list", ct))[0].GetProperty("backendId").GetString()!;
         var sessionId = (await balancer.GetJsonAsync("/session/list", ct))[0].GetProperty("id").GetString()!;
 
