@@ -89,14 +89,7 @@ internal sealed class SessionRegistry : IDrainSessions
     /// </summary>
     public async Task<(int Moved, int Failed)> FailoverBackendAsync(string backendId)
     {
-        var moves = new List<(ILiveSession Session, Task<FailoverResult> Move)>();
-        foreach (var session in _sessions.Values)
-        {
-            if (session.BackendId == backendId)
-            {
-                moves.Add((session, session.RequestFailoverAsync()));
-            }
-        }
+        var moves = RequestMovesOff(backendId);
 
         int moved = 0, failed = 0;
         foreach (var (session, move) in moves)
@@ -120,14 +113,7 @@ internal sealed class SessionRegistry : IDrainSessions
     /// </summary>
     public async Task<(int Moved, int Ended)> MoveOffDeletedBackendAsync(string backendId)
     {
-        var moves = new List<(ILiveSession Session, Task<FailoverResult> Move)>();
-        foreach (var session in _sessions.Values)
-        {
-            if (session.BackendId == backendId)
-            {
-                moves.Add((session, session.RequestFailoverAsync()));
-            }
-        }
+        var moves = RequestMovesOff(backendId);
 
         int moved = 0, ended = 0;
         foreach (var (session, move) in moves)
@@ -143,6 +129,21 @@ internal sealed class SessionRegistry : IDrainSessions
         }
 
         return (moved, ended);
+    }
+
+    /// <summary>Asks every session now on <paramref name="backendId"/> to move, all at once; the moves run in parallel.</summary>
+    private List<(ILiveSession Session, Task<FailoverResult> Move)> RequestMovesOff(string backendId)
+    {
+        var moves = new List<(ILiveSession Session, Task<FailoverResult> Move)>();
+        foreach (var session in _sessions.Values)
+        {
+            if (session.BackendId == backendId)
+            {
+                moves.Add((session, session.RequestFailoverAsync()));
+            }
+        }
+
+        return moves;
     }
 
     public IReadOnlyList<string> SessionsOn(string backendId)
