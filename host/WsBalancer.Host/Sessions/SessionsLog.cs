@@ -82,4 +82,7 @@ internal static partial class SessionsLog
 
     [LoggerMessage(1125, LogLevel.Information, "Session {SessionId}: backend {BackendId} was deleted while the session dialed it; the session is moved off it.")]
     public static partial void LegOnDeletedBackend(ILogger logger, string sessionId, string backendId);
+
+    [LoggerMessage(1126, LogLevel.Debug, "Session {SessionId}: the {Direction} pump on backend {BackendId} ended: {End} ({MessagesDelivered} message(s) delivered).")]
+    public static partial void PumpEnded(ILogger logger, string sessionId, string direction, string backendId, WebSockets.RelayEnd end, long messagesDelivered);
 }

@@ -28,22 +28,36 @@ public sealed class PluginSandbox : IDisposable
     };
 
     /// <summary>Puts the build of test plugin project <paramref name="project"/> into the folder <paramref name="name"/>.</summary>
+    /// <remarks>
+    /// The files are copied beside the plugins first (a dot folder, which the balancer skips) and then renamed into
+    /// place: a copy file by file can pause longer than the shortened quiet period under load, and the balancer would
+    /// then load a half-written folder (a valid outcome for it, but a version the test did not mean to install).
+    /// </remarks>
     public string Install(string project, string name)
     {
         var source = Path.Combine(Built, project);
         Assert.True(System.IO.Directory.Exists(source), $"test plugin {project} was not built into {source}");
         var target = Path.Combine(Directory, name);
-        System.IO.Directory.CreateDirectory(target);
-        foreach (var file in System.IO.Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        var staging = Path.Combine(Directory, "." + Guid.NewGuid().ToString("N"));
+        var files = System.IO.Directory.GetFiles(source, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(source, f)).ToList();
+        foreach (var file in files)
         {
-            var destination = Path.Combine(target, Path.GetRelativePath(source, file));
-            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination, overwrite: true);
+            var staged = Path.Combine(staging, file);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(staged)!);
+            File.Copy(Path.Combine(source, file), staged);
 
             // A copy keeps the source's time stamp: make each install look like a new write, as a user's build would.
-            File.SetLastWriteTimeUtc(destination, DateTime.UtcNow);
+            File.SetLastWriteTimeUtc(staged, DateTime.UtcNow);
         }
 
+        foreach (var file in files)
+        {
+            var destination = Path.Combine(target, file);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Move(Path.Combine(staging, file), destination, overwrite: true);
+        }
+
+        System.IO.Directory.Delete(staging, recursive: true);
         return target;
     }
 
@@ -84,15 +98,24 @@ internal static class PluginList
     public static async Task<JsonElement?> WaitAsync(TestBalancer balancer, string name, Func<JsonElement?, bool> condition, CancellationToken cancellationToken)
     {
         using var timeout = Timeouts.Linked(cancellationToken);
-        while (true)
+        JsonElement? row = null;
+        try
         {
-            var row = await FindAsync(balancer, name, timeout.Token);
-            if (condition(row))
+            while (true)
             {
-                return row;
-            }
+                row = await FindAsync(balancer, name, timeout.Token);
+                if (condition(row))
+                {
+                    return row;
+                }
 
-            await Task.Delay(20, timeout.Token); // no event for "the catalog changed": polled, bounded by the timeout
+                await Task.Delay(20, timeout.Token); // no event for "the catalog changed": polled, bounded by the timeout
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Say where the plugin stood (status, error, versions still held), not just "a task was canceled".
+            throw new TimeoutException($"plugin {name} did not reach the awaited state within {Timeouts.Default.TotalSeconds} s; last row: {row?.GetRawText() ?? "not listed"}");
         }
     }
 

@@ -29,12 +29,16 @@ public sealed class ReloadStormTests : IDisposable
         await balancer.WaitForSessionsAsync(Sessions, ct);
         var talkers = clients.Select((client, i) => TalkAsync(client, $"s{i}", stormOver.Token, ct)).ToList();
 
+        // Each round installs the other version, so the awaited one can only be the round's own load. (A load is
+        // numbered when it is tried: one given up because the files changed meanwhile takes a number too.)
+        var sequence = 1;
         for (var round = 1; round <= Replacements; round++)
         {
             var version = round % 2 == 1 ? "2.0.0" : "1.0.0";
             _plugins.Install(round % 2 == 1 ? "Shouter.V2" : "Shouter.V1", "Shouter");
             await PluginList.WaitAsync(balancer, "Shouter", r => r?.GetProperty("version").GetString() == version
-                && balancer.Plugins.Current.Versions.Single().Sequence == round + 1, ct);
+                && balancer.Plugins.Current.Versions.Single().Sequence > sequence, ct);
+            sequence = balancer.Plugins.Current.Versions.Single().Sequence;
         }
 
         await stormOver.CancelAsync();
@@ -43,7 +47,7 @@ public sealed class ReloadStormTests : IDisposable
         Assert.All(exchanged, count => Assert.True(count > 0, "a session exchanged no message during the storm"));
         await balancer.WaitForSessionsAsync(0, ct);
         var row = await PluginList.WaitAsync(balancer, "Shouter", r => r?.GetProperty("versions").GetArrayLength() == 0, ct);
-        Assert.Equal(Replacements + 1, balancer.Plugins.Current.Versions.Single().Sequence);
+        Assert.True(balancer.Plugins.Current.Versions.Single().Sequence >= Replacements + 1, "fewer loads than replacements");
         Assert.Equal("active", row!.Value.GetProperty("status").GetString());
     }
 

@@ -334,6 +334,11 @@ internal sealed partial class RelaySession : ILiveSession, ISessionDetails, ISes
     /// <summary>A pump has ended: its messages join the session's totals.</summary>
     private void Retire(PumpRun run, bool up)
     {
+        if (run.Run.IsCompletedSuccessfully)
+        {
+            SessionsLog.PumpEnded(_logger, Id, up ? "client" : "backend", _leg.BackendId, run.Run.Result.End, run.Pump.MessagesDelivered);
+        }
+
         RaiseActivityBefore(run.Pump.LastActivity);
         run.Pump.ReleaseHoldings(); // a successor on the same reader counts what it finds there itself
         if (up)
