@@ -22,7 +22,10 @@ internal abstract class PeriodicWork(TimeSpan interval, TimeProvider time) : Bac
     /// <summary>One round of the work.</summary>
     protected abstract Task RunOnceAsync(CancellationToken cancellationToken);
 
-    /// <summary>A round threw: a bug. The work is no longer done; say so in the log.</summary>
+    /// <summary>
+    /// A round threw: a bug. Said once per run of failing rounds (the next tick tries again: one bad round must not end
+    /// hot reload for the life of the process, and a round failing on every tick must not flood the log).
+    /// </summary>
     protected abstract void Failed(Exception exception);
 
     protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -33,19 +36,28 @@ internal abstract class PeriodicWork(TimeSpan interval, TimeProvider time) : Bac
         }
 
         using var timer = new PeriodicTimer(interval, time);
+        var failing = false;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await RunOnceAsync(stoppingToken);
+                try
+                {
+                    await RunOnceAsync(stoppingToken);
+                    failing = false;
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    if (!failing)
+                    {
+                        Failed(ex);
+                        failing = true;
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-        }
-        catch (Exception ex)
-        {
-            Failed(ex);
         }
     }
 }

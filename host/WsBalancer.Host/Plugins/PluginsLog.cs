@@ -38,6 +38,6 @@ internal static partial class PluginsLog
     [LoggerMessage(1411, LogLevel.Warning, "Plugin folders: cannot read {Directory}: {Reason}")]
     public static partial void ScanFailed(ILogger logger, string directory, string reason);
 
-    [LoggerMessage(1412, LogLevel.Error, "Plugin watcher failed unexpectedly; plugin changes are not picked up until restart.")]
+    [LoggerMessage(1412, LogLevel.Error, "Plugin watcher failed unexpectedly; it tries again at every poll (said again only after a round that succeeds).")]
     public static partial void WatcherFailed(ILogger logger, Exception exception);
 }

@@ -38,12 +38,12 @@ internal static partial class ScriptingLog
     [LoggerMessage(1511, LogLevel.Warning, "Scripts folder {Directory}: cannot read it: {Reason}")]
     public static partial void ScanFailed(ILogger logger, string directory, string reason);
 
-    [LoggerMessage(1512, LogLevel.Error, "Script watcher failed unexpectedly; script changes are not picked up until restart.")]
+    [LoggerMessage(1512, LogLevel.Error, "Script watcher failed unexpectedly; it tries again at every poll (said again only after a round that succeeds).")]
     public static partial void WatcherFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(1513, LogLevel.Debug, "Released {Count} idle script engine(s); their state waits for the next call.")]
     public static partial void IdleEnginesReleased(ILogger logger, int count);
 
-    [LoggerMessage(1514, LogLevel.Error, "Idle script engine sweep failed unexpectedly; idle engines are kept until their sessions end.")]
+    [LoggerMessage(1514, LogLevel.Error, "Idle script engine sweep failed unexpectedly; it tries again at its next round (said again only after a round that succeeds).")]
     public static partial void IdleSweepFailed(ILogger logger, Exception exception);
 }

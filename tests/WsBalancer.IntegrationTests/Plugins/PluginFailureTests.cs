@@ -69,6 +69,40 @@ public sealed class PluginFailureTests : IDisposable
         Assert.Equal(System.Text.Json.JsonValueKind.Null, row.GetProperty("error").ValueKind);
     }
 
+    /// <summary>
+    /// Files caught half-written (a copy that paused past the quiet period): the replacement fails with its reason,
+    /// the previous version serves on, and the watcher goes on watching, so the finished copy loads.
+    /// </summary>
+    [Theory]
+    [InlineData("Shouter.deps.json", "")]
+    [InlineData("Shouter.deps.json", "{\"runtimeTarget\": {\"name\": ")]
+    [InlineData("Shouter.deps.json", "[1, 2, 3]")]
+    [InlineData("plugin.json", "{\"version\": ")]
+    public async Task Replace_WithHalfWrittenFile_ReportedPreviousVersionServesLaterCopyLoads(string file, string content)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        _plugins.Install("Shouter.V1", "Shouter");
+        await using var backend = await TestBackend.StartAsync("b1", ct);
+        await using var balancer = await TestBalancer.StartAsync([backend], ct, plugins: _plugins.Settings);
+
+        await File.WriteAllTextAsync(_plugins.PathOf("Shouter", file), content, ct);
+        var row = (await PluginList.WaitAsync(balancer, "Shouter", r => r?.GetProperty("error").GetString() is not null, ct))!.Value;
+        Assert.Equal("active", row.GetProperty("status").GetString());
+        Assert.Equal("1.0.0", row.GetProperty("version").GetString());
+        var client = await balancer.ConnectAsync("/ws", ct);
+        await client.SendTextAsync("still", ct);
+        Assert.Equal("[1.0.0] still", await client.ReceiveTextAsync(ct));
+
+        if (file == "plugin.json")
+        {
+            File.Delete(_plugins.PathOf("Shouter", file)); // the test plugin has none: the finished copy has none either
+        }
+
+        _plugins.Install("Shouter.V2", "Shouter");
+        row = (await PluginList.WaitForStatusAsync(balancer, "Shouter", "active", ct, version: "2.0.0"))!.Value;
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, row.GetProperty("error").ValueKind);
+    }
+
     [Fact]
     public async Task Valve_ThrowsOnOneMessage_ThatMessageDroppedSessionGoesOnAndFaultCounted()
     {
