@@ -147,7 +147,7 @@ public sealed class FailoverTests
 
         backend.AcceptDelay = RedialHang; // the re-dial hangs in the handshake while the client keeps sending
         await backend.Connections.Single(c => c.Target == "/victim").CloseAsync(WebSocketCloseStatus.InternalServerError, "crash");
-        var closed = await SendUntilClosedAsync(victim, ct);
+        var closed = await SendUntilClosedAsync(balancer, "/victim", victim, ct);
         backend.AcceptDelay = TimeSpan.Zero;
 
         Assert.Equal((WebSocketCloseStatus)1013, closed.CloseStatus);
@@ -167,22 +167,25 @@ public sealed class FailoverTests
 
         backend.AcceptDelay = RedialHang;
         await backend.CloseAllAsync(WebSocketCloseStatus.InternalServerError, "crash");
-        var closed = await SendUntilClosedAsync(client, ct, messageBytes: 4096);
+        var closed = await SendUntilClosedAsync(balancer, "/", client, ct, messageBytes: 4096);
         backend.AcceptDelay = TimeSpan.Zero;
 
         Assert.Equal((WebSocketCloseStatus)1013, closed.CloseStatus);
     }
 
     /// <summary>Keeps sending until the balancer closes the client; returns the close.</summary>
-    private async Task<ClientMessage> SendUntilClosedAsync(ClientWebSocket client, CancellationToken ct, int messageBytes = 16)
+    private async Task<ClientMessage> SendUntilClosedAsync(TestBalancer balancer, string target, ClientWebSocket client, CancellationToken ct, int messageBytes = 16)
     {
+        var session = balancer.Sessions.Sessions.Single(s => s.RequestTarget == target); // it has echoed: registered
         var receive = client.ReceiveMessageAsync(ct, RedialHang);
         using var timeout = Timeouts.Linked(ct, RedialHang);
+        var sent = 0;
         try
         {
             for (var i = 0; i < 10_000 && !receive.IsCompleted; i++)
             {
                 await client.SendBinaryAsync(_faker.Random.Bytes(messageBytes), timeout.Token);
+                sent++;
             }
         }
         catch (WebSocketException)
@@ -190,6 +193,15 @@ public sealed class FailoverTests
             // The balancer closed or dropped the socket under our sends: the close is what we want to see.
         }
 
-        return await receive;
+        try
+        {
+            return await receive;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Seen once in a whole-suite run (never alone): say whether the balancer read what was sent, and where it went.
+            throw new TimeoutException($"no close within {RedialHang.TotalSeconds} s: {sent} messages sent; the session read {session.MessagesReceived}, "
+                + $"holds {session.PendingMessages} pending, reconnects {session.Reconnects}");
+        }
     }
 }
