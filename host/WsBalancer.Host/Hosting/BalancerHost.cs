@@ -274,6 +274,10 @@ internal sealed class BalancerHost : IAsyncDisposable
         logging.SetMinimumLevel(minimum);
         // Kestrel and hosting chatter below Warning is noise for a proxy operator.
         logging.AddFilter("Microsoft", minimum < LogLevel.Warning ? LogLevel.Warning : minimum);
+        // Hosting's request diagnostics write only request start and finish lines (Information, never shown here), yet
+        // while that category is enabled at any level hosting creates an Activity and a log scope for every request,
+        // which for a WebSocket lives as long as the session. Unhandled exceptions are Kestrel's to log, not this one's.
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
     }
 
     /// <summary>Stops taking sessions, ends live ones (clients get 1001), then stops both servers.</summary>

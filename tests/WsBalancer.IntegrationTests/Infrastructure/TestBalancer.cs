@@ -47,6 +47,8 @@ public sealed class TestBalancer : IAsyncDisposable
 
     internal BufferBudget Budget => _host.Services.GetRequiredService<BufferBudget>();
 
+    internal ILoggerFactory LoggerFactory => _host.Services.GetRequiredService<ILoggerFactory>();
+
     internal static async Task<TestBalancer> StartAsync(
         IEnumerable<TestBackend> backends,
         CancellationToken cancellationToken,
